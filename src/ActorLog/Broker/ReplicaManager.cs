@@ -1,0 +1,132 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+using Akka.Event;
+using ActorLog.Common;
+using ActorLog.Configuration;
+using ActorLog.Metadata;
+using ActorLog.Partition;
+
+namespace ActorLog.Broker;
+
+/// <summary>
+/// One per broker: starts and stops this broker's replicas as the replicated cluster metadata says,
+/// tells each replica its role and epoch, and routes partition messages (from the sharded entity or from
+/// other brokers' followers) to the local replica.
+/// </summary>
+public sealed class ReplicaManager : ReceiveActor, IWithTimers
+{
+    public const string Name = "replica-manager";
+
+    private sealed record Reconcile
+    {
+        public static readonly Reconcile Instance = new();
+    }
+
+    private readonly ActorLogSettings _settings;
+    private readonly IActorRef _controller;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<TopicPartition, IActorRef> _replicas = new();
+    private readonly Dictionary<TopicPartition, ReplicaManagerProtocol.AssignmentChanged> _sent = new();
+    private readonly HashSet<TopicPartition> _deleting = new();
+    private ClusterMetadata _metadata = ClusterMetadata.Empty;
+    private bool _metadataSeen;
+
+    public ReplicaManager(ActorLogSettings settings, IActorRef controller)
+    {
+        _settings = settings;
+        _controller = controller;
+
+        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => Apply(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+        Receive<Reconcile>(_ => Apply(_metadata));
+        Receive<ClusterEvent.MemberRemoved>(m =>
+        {
+            if (BrokerDirectory.BrokerIdOf(m.Member) is not { } id || id == _settings.BrokerId) return;
+            foreach (var replica in _replicas.Values) replica.Tell(new ReplicaManagerProtocol.BrokerDown(id));
+        });
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<Terminated>(OnTerminated);
+        Receive<IPartitionMessage>(Route);
+    }
+
+    public static Props Props(ActorLogSettings settings, IActorRef controller) =>
+        Akka.Actor.Props.Create(() => new ReplicaManager(settings, controller));
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MetadataKey.Key, Self));
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.MemberRemoved));
+    }
+
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+
+    private void Apply(ClusterMetadata metadata)
+    {
+        _metadata = metadata;
+        _metadataSeen = true;
+        var assigned = new HashSet<TopicPartition>();
+        foreach (var topic in metadata.Topics.Values)
+            foreach (var p in topic.Partitions)
+            {
+                if (!p.Replicas.Contains(_settings.BrokerId)) continue;
+                var tp = new TopicPartition(topic.Name, p.Partition);
+                assigned.Add(tp);
+                if (_deleting.Contains(tp)) continue; // recreated topic: wait for the old journal to be deleted
+                var replica = GetOrStart(tp);
+                var change = new ReplicaManagerProtocol.AssignmentChanged(p, topic.Config);
+                if (_sent.TryGetValue(tp, out var last) && last.Partition.LeaderEpoch == p.LeaderEpoch
+                    && last.Partition.Leader == p.Leader && last.Partition.Isr.SequenceEqual(p.Isr)) continue;
+                _sent[tp] = change;
+                replica.Tell(change);
+            }
+        foreach (var (tp, replica) in _replicas)
+            if (!assigned.Contains(tp) && _deleting.Add(tp))
+            {
+                _sent.Remove(tp);
+                replica.Tell(new ReplicaManagerProtocol.DeletePartition());
+            }
+    }
+
+    private IActorRef GetOrStart(TopicPartition tp)
+    {
+        if (_replicas.TryGetValue(tp, out var existing)) return existing;
+        var replica = Context.ActorOf(ReplicaActor.Props(tp, _settings, _controller), ChildName(tp));
+        Context.Watch(replica);
+        _replicas[tp] = replica;
+        _sent.Remove(tp);
+        return replica;
+    }
+
+    private static string ChildName(TopicPartition tp) => Uri.EscapeDataString(tp.EntityId);
+
+    private void OnTerminated(Terminated t)
+    {
+        var tp = _replicas.FirstOrDefault(kv => kv.Value.Equals(t.ActorRef)).Key;
+        if (tp.Topic is null) return;
+        _replicas.Remove(tp);
+        _sent.Remove(tp);
+        var wasDeleting = _deleting.Remove(tp);
+        if (!wasDeleting) _log.Warning("{0}: replica stopped unexpectedly; restarting it from its journal", tp);
+        // Restart (after a journal failure) or start a recreated topic once the old replica is gone.
+        Timers.StartSingleTimer(nameof(Reconcile), Reconcile.Instance, wasDeleting ? TimeSpan.Zero : TimeSpan.FromSeconds(1));
+    }
+
+    private void Route(IPartitionMessage msg)
+    {
+        if (_replicas.TryGetValue(msg.Partition, out var replica) && !_deleting.Contains(msg.Partition))
+        {
+            replica.Forward(msg);
+            return;
+        }
+        var p = _metadata.Find(msg.Partition);
+        var error = p is not null
+            ? new ErrorInfo(ErrorCode.NotLeaderOrFollower, $"Broker {_settings.BrokerId} holds no replica of {msg.Partition} (leader is broker {p.Leader})")
+            : _metadataSeen
+                ? new ErrorInfo(ErrorCode.UnknownTopicOrPartition, $"Unknown topic or partition {msg.Partition}")
+                : new ErrorInfo(ErrorCode.LeaderNotAvailable, $"Broker {_settings.BrokerId} has not received the cluster metadata yet");
+        PartitionErrors.TryReply(msg, Sender, error, p?.Leader ?? -1, p?.LeaderEpoch ?? -1);
+    }
+}

@@ -1,0 +1,51 @@
+namespace ActorLog.Common;
+
+/// <summary>
+/// Errors a caller can cause or must react to; the names follow Kafka's error codes so Kafka users
+/// recognise them. <see cref="IsRetriable"/> tells the client which ones to retry after a metadata refresh.
+/// </summary>
+public enum ErrorCode : short
+{
+    None = 0,
+    UnknownTopicOrPartition = 3,
+    LeaderNotAvailable = 5,
+    NotLeaderOrFollower = 6,
+    RequestTimedOut = 7,
+    RecordTooLarge = 10,
+    InvalidTopic = 17,
+    RecordListTooLarge = 18,
+    NotEnoughReplicas = 19,
+    NotEnoughReplicasAfterAppend = 20,
+    InvalidRequiredAcks = 21,
+    FencedLeaderEpoch = 74,
+    TopicAlreadyExists = 36,
+    InvalidPartitions = 37,
+    InvalidReplicationFactor = 38,
+    InvalidConfig = 40,
+    NotController = 41,
+    OffsetOutOfRange = 1,
+    BrokerNotAvailable = 8,
+    UnknownServerError = -1,
+}
+
+public static class ErrorCodes
+{
+    public static bool IsRetriable(this ErrorCode code) => code is
+        ErrorCode.LeaderNotAvailable or ErrorCode.NotLeaderOrFollower or ErrorCode.RequestTimedOut
+        or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.FencedLeaderEpoch
+        or ErrorCode.NotController or ErrorCode.BrokerNotAvailable or ErrorCode.UnknownTopicOrPartition;
+}
+
+/// <summary>An error answer: the code a program reacts to, and a message a person can act on.</summary>
+public sealed record ErrorInfo(ErrorCode Code, string Message)
+{
+    public override string ToString() => $"{Code}: {Message}";
+}
+
+/// <summary>Thrown by the client API for an error answer from a broker.</summary>
+public sealed class ActorLogException(ErrorCode code, string message) : Exception(message)
+{
+    public ErrorCode Code { get; } = code;
+
+    public ActorLogException(ErrorInfo error) : this(error.Code, error.Message) { }
+}

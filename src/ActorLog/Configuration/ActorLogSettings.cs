@@ -1,0 +1,36 @@
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace ActorLog.Configuration;
+
+/// <summary>The typed view of the <c>actorlog</c> HOCON section (defaults in hocon/actorlog.conf).</summary>
+public sealed record ActorLogSettings(
+    int BrokerId,
+    string DataDir,
+    int MaxMessageBytes,
+    int DefaultMinInsyncReplicas,
+    TimeSpan ReplicaLagTimeMax,
+    TimeSpan IsrCheckInterval,
+    TimeSpan FollowerKeepalive,
+    long MaxUnackedRecords,
+    TimeSpan MetadataWriteTimeout,
+    TimeSpan DefaultFetchMaxWait)
+{
+    public static ActorLogSettings Create(ActorSystem system) => Create(system.Settings.Config.GetConfig("actorlog"));
+
+    public static ActorLogSettings Create(Config c)
+    {
+        if (c is null || c.IsEmpty) throw new ConfigurationException("The 'actorlog' configuration section is missing");
+        return new ActorLogSettings(
+            c.GetInt("broker-id"),
+            c.GetString("data-dir"),
+            c.GetInt("log.max-message-bytes"),
+            c.GetInt("topic-defaults.min-insync-replicas"),
+            c.GetTimeSpan("replication.lag-time-max"),
+            c.GetTimeSpan("replication.isr-check-interval"),
+            c.GetTimeSpan("replication.follower-keepalive"),
+            c.GetLong("replication.max-unacked-records"),
+            c.GetTimeSpan("replication.metadata-write-timeout"),
+            c.GetTimeSpan("fetch.default-max-wait"));
+    }
+}

@@ -1,0 +1,25 @@
+using ActorLog.Common;
+using ActorLog.Metadata;
+using ActorLog.Serialization;
+
+namespace ActorLog.Controller;
+
+/// <summary>Commands to the cluster-singleton controller, and its answers.</summary>
+public static class ControllerProtocol
+{
+    public interface IControllerCommand : IActorLogMessage;
+
+    /// <summary>MinInsyncReplicas / MaxMessageBytes of 0 take the broker defaults.</summary>
+    public sealed record CreateTopic(string Name, int Partitions, int ReplicationFactor, int MinInsyncReplicas, int MaxMessageBytes)
+        : IControllerCommand;
+
+    public sealed record DeleteTopic(string Name) : IControllerCommand;
+
+    public sealed record TopicResult(TopicMetadata? Topic, ErrorInfo? Error) : IActorLogMessage;
+
+    /// <summary>A leader asks to record a new in-sync set (Kafka's AlterPartition); refused for a stale epoch.</summary>
+    public sealed record AlterIsr(TopicPartition Partition, int LeaderBrokerId, int LeaderEpoch, IReadOnlyList<int> Isr)
+        : IControllerCommand;
+
+    public sealed record AlterIsrResult(TopicPartition Partition, PartitionMetadata? Metadata, ErrorInfo? Error) : IActorLogMessage;
+}

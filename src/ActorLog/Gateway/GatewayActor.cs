@@ -1,0 +1,86 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+using ActorLog.Broker;
+using ActorLog.Common;
+using ActorLog.Controller;
+using ActorLog.Metadata;
+using ActorLog.Partition;
+using static ActorLog.Gateway.GatewayProtocol;
+
+namespace ActorLog.Gateway;
+
+/// <summary>
+/// A broker's entry point for clients (at /user/gateway): metadata from this broker's replica of the
+/// cluster metadata, admin commands to the controller singleton, and partition requests into the shard
+/// region, which delivers them to the partition's leader wherever it runs. Answers go straight back to
+/// the client (requests are forwarded, keeping the client as sender).
+/// </summary>
+public sealed class GatewayActor : ReceiveActor
+{
+    public const string Name = "gateway";
+
+    private static readonly TimeSpan DescribeTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private ClusterMetadata _metadata = ClusterMetadata.Empty;
+
+    public GatewayActor(IActorRef controller, IActorRef partitionRegion)
+    {
+        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => _metadata = MetadataKey.ValueOf(c.Get(MetadataKey.Key)));
+        Receive<GetMetadata>(OnGetMetadata);
+        Receive<ControllerProtocol.CreateTopic>(controller.Forward);
+        Receive<ControllerProtocol.DeleteTopic>(controller.Forward);
+        Receive<DescribeTopic>(d => OnDescribe(d, partitionRegion));
+        Receive<IPartitionMessage>(partitionRegion.Forward);
+    }
+
+    public static Props Props(IActorRef controller, IActorRef partitionRegion) =>
+        Akka.Actor.Props.Create(() => new GatewayActor(controller, partitionRegion));
+
+    protected override void PreStart() =>
+        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MetadataKey.Key, Self));
+
+    private void OnGetMetadata(GetMetadata request)
+    {
+        var topics = request.Topics is null
+            ? _metadata.Topics.Values.ToList()
+            : request.Topics.Where(_metadata.Topics.ContainsKey).Select(t => _metadata.Topics[t]).ToList();
+        Sender.Tell(new MetadataResult(BrokerDirectory.Describe(_cluster), BrokerDirectory.ControllerBrokerId(_cluster), topics, null));
+    }
+
+    private void OnDescribe(DescribeTopic request, IActorRef region)
+    {
+        if (!_metadata.Topics.TryGetValue(request.Name, out var topic))
+        {
+            var error = TopicValidation.ValidateName(request.Name)
+                ?? new ErrorInfo(ErrorCode.UnknownTopicOrPartition, $"Unknown topic '{request.Name}'");
+            Sender.Tell(new TopicDescription(request.Name, null, Array.Empty<PartitionDescription>(), error));
+            return;
+        }
+        Describe(topic, region).PipeTo(Sender);
+    }
+
+    /// <summary>Asks every partition's leader for its live state (log end, high watermark, ISR) in parallel.</summary>
+    private static async Task<TopicDescription> Describe(TopicMetadata topic, IActorRef region)
+    {
+        var states = await Task.WhenAll(topic.Partitions.Select(async p =>
+        {
+            if (p.IsOffline) return null;
+            try
+            {
+                var state = await region.Ask<PartitionProtocol.PartitionState>(
+                    new PartitionProtocol.GetPartitionState(new TopicPartition(topic.Name, p.Partition)), DescribeTimeout);
+                return state.Error is null ? state : null;
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            {
+                return null;
+            }
+        }));
+        var partitions = topic.Partitions.Select((p, i) => states[i] is { } s
+            ? new PartitionDescription(p.Partition, p.Leader, s.LeaderEpoch, p.Replicas, s.InSyncReplicas, s.LogEndOffset, s.HighWatermark)
+            : new PartitionDescription(p.Partition, p.Leader, p.LeaderEpoch, p.Replicas, p.Isr, -1, -1)).ToList();
+        return new TopicDescription(topic.Name, topic.Config, partitions, null);
+    }
+}

@@ -1,0 +1,143 @@
+using Akka.Configuration;
+using Microsoft.Data.Sqlite;
+using ActorLog.Broker;
+using ActorLog.Configuration;
+
+namespace ActorLog.Hosting;
+
+/// <summary>
+/// Composes a broker's configuration: flags > ACTORLOG_* environment > --config file > hocon/actorlog.conf
+/// > Akka.Persistence.Sql defaults; then derives the Akka settings (remote address, roles, seeds, journal)
+/// from the effective <c>actorlog</c> section so each is set in one place.
+/// </summary>
+public static class BrokerConfig
+{
+    public const string SystemName = "actorlog";
+
+    public static Config Build(BrokerOptions options, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+
+        var configFile = options.ConfigFile ?? Env(environment, "ACTORLOG_CONFIG");
+        var fileConfig = Config.Empty;
+        if (!string.IsNullOrEmpty(configFile))
+        {
+            if (!File.Exists(configFile)) throw new BrokerConfigException($"Config file '{configFile}' does not exist");
+            try { fileConfig = ConfigurationFactory.ParseString(File.ReadAllText(configFile)); }
+            catch (Exception e) { throw new BrokerConfigException($"Config file '{configFile}' is not valid HOCON: {e.Message}"); }
+        }
+
+        var layered = Overrides(options, environment)
+            .WithFallback(fileConfig)
+            .WithFallback(DefaultConfig.Load());
+        var actorlog = layered.GetConfig("actorlog");
+
+        var brokerId = actorlog.GetInt("broker-id");
+        if (brokerId < 0) throw new BrokerConfigException($"broker-id must be 0 or more, got {brokerId}");
+        var host = actorlog.GetString("host");
+        var port = actorlog.GetInt("port");
+        if (port is < 0 or > 65535) throw new BrokerConfigException($"port must be 0..65535, got {port}");
+        var dataDir = Path.GetFullPath(actorlog.GetString("data-dir"));
+        var seeds = actorlog.GetStringList("seeds").Select(s => SeedAddress(s)).ToList();
+        if (seeds.Count == 0) seeds.Add($"akka.tcp://{SystemName}@{host}:{port}");
+
+        var derived = $$"""
+            actorlog.data-dir = {{Quote(dataDir)}}
+            akka.remote.dot-netty.tcp { hostname = {{Quote(host)}}, port = {{port}} }
+            akka.cluster.roles = [ "{{BrokerDirectory.BrokerRole}}", "{{BrokerDirectory.IdRole(brokerId)}}" ]
+            akka.cluster.seed-nodes = [ {{string.Join(", ", seeds.Select(Quote))}} ]
+            {{Storage(actorlog, dataDir)}}
+            """;
+        var extra = string.IsNullOrWhiteSpace(options.ExtraHocon) ? Config.Empty : ConfigurationFactory.ParseString(options.ExtraHocon);
+        return extra
+            .WithFallback(ConfigurationFactory.ParseString(derived))
+            .WithFallback(layered)
+            .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>The journal settings for the configured store: a SQLite file in the data dir, or PostgreSQL.</summary>
+    private static string Storage(Config actorlog, string dataDir)
+    {
+        var provider = actorlog.GetString("storage.provider", "sqlite").ToLowerInvariant();
+        switch (provider)
+        {
+            case "sqlite":
+                var cs = Quote($"Data Source={Path.Combine(dataDir, "actorlog.db")}");
+                return $"akka.persistence.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}\n" +
+                       $"akka.persistence.snapshot-store.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}";
+            case "postgresql":
+                var pg = actorlog.GetString("storage.postgresql-connection-string");
+                if (string.IsNullOrWhiteSpace(pg)) throw new BrokerConfigException("storage.provider = postgresql needs storage.postgresql-connection-string");
+                var schema = Quote(actorlog.GetString("storage.postgresql-schema"));
+                return $"akka.persistence.journal.sql {{ provider-name = \"PostgreSQL.15\", connection-string = {Quote(pg)}, default.schema-name = {schema} }}\n" +
+                       $"akka.persistence.snapshot-store.sql {{ provider-name = \"PostgreSQL.15\", connection-string = {Quote(pg)}, default.schema-name = {schema} }}";
+            default:
+                throw new BrokerConfigException($"storage.provider must be sqlite or postgresql, got '{provider}'");
+        }
+    }
+
+    /// <summary>
+    /// Makes the data dir, proves it writable, and switches the SQLite file to WAL once (WAL is a property
+    /// of the file; the connection string has no keyword for it).
+    /// </summary>
+    public static void PrepareStorage(Config config)
+    {
+        var actorlog = config.GetConfig("actorlog");
+        var dataDir = actorlog.GetString("data-dir");
+        try
+        {
+            Directory.CreateDirectory(dataDir);
+            var probe = Path.Combine(dataDir, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "ok");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BrokerConfigException($"Data dir '{dataDir}' is not writable: {e.Message}");
+        }
+        if (!string.Equals(actorlog.GetString("storage.provider", "sqlite"), "sqlite", StringComparison.OrdinalIgnoreCase)) return;
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "actorlog.db")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
+
+    private static Config Overrides(BrokerOptions o, IReadOnlyDictionary<string, string?> env)
+    {
+        var lines = new List<string>();
+        void Set(string key, string? flag, string envName, bool quote = true)
+        {
+            var value = flag ?? Env(env, envName);
+            if (value is not null) lines.Add($"actorlog.{key} = {(quote ? Quote(value) : value)}");
+        }
+        Set("broker-id", o.BrokerId?.ToString(), "ACTORLOG_BROKER_ID", quote: false);
+        Set("host", o.Host, "ACTORLOG_HOST");
+        Set("port", o.Port?.ToString(), "ACTORLOG_PORT", quote: false);
+        Set("data-dir", o.DataDir, "ACTORLOG_DATA_DIR");
+        var seeds = o.Seeds is not null ? string.Join(",", o.Seeds) : Env(env, "ACTORLOG_SEEDS");
+        if (seeds is not null)
+            lines.Add($"actorlog.seeds = [ {string.Join(", ", seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Quote))} ]");
+        try { return ConfigurationFactory.ParseString(string.Join("\n", lines)); }
+        catch (Exception e) { throw new BrokerConfigException($"Invalid broker option: {e.Message}"); }
+    }
+
+    private static string? Env(IReadOnlyDictionary<string, string?> env, string name) =>
+        env.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
+
+    /// <summary>"host:port" (or a full akka.tcp address) → the Akka address of that broker.</summary>
+    public static string SeedAddress(string seed)
+    {
+        if (seed.StartsWith("akka.tcp://", StringComparison.Ordinal)) return seed;
+        var colon = seed.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(seed.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+            throw new BrokerConfigException($"Seed '{seed}' is not HOST:PORT");
+        return $"akka.tcp://{SystemName}@{seed[..colon]}:{port}";
+    }
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}
+
+/// <summary>A broker cannot start with this configuration; the message says what to fix.</summary>
+public sealed class BrokerConfigException(string message) : Exception(message);

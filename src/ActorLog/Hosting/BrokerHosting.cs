@@ -1,0 +1,85 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Sharding.External;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using Akka.DistributedData;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ActorLog.Broker;
+using ActorLog.Configuration;
+using ActorLog.Controller;
+using ActorLog.Gateway;
+using ActorLog.Partition;
+
+namespace ActorLog.Hosting;
+
+/// <summary>Marker types for the actor registry.</summary>
+public sealed class ControllerProxyKey;
+public sealed class PartitionRegionKey;
+public sealed class ReplicaManagerKey;
+public sealed class GatewayKey;
+
+/// <summary>
+/// The broker as an Akka.Hosting composition: the configuration from <see cref="BrokerConfig"/>, then the
+/// broker's actors in dependency order (replicated data, controller singleton + proxy, replica manager,
+/// partition shard region with controller-placed shards, gateway).
+/// </summary>
+public static class BrokerHosting
+{
+    public static IServiceCollection AddActorLogBroker(this IServiceCollection services, Config config)
+    {
+        services.AddAkka(BrokerConfig.SystemName, builder =>
+        {
+            builder.AddHocon(config, HoconAddMode.Prepend);
+            builder.WithActors((system, registry) => StartBrokerActors(system, registry));
+        });
+        return services;
+    }
+
+    /// <summary>Builds a broker host; throws <see cref="BrokerConfigException"/> for a configuration it cannot run.</summary>
+    public static IHost BuildBrokerHost(BrokerOptions options, Action<IServiceCollection>? configure = null)
+    {
+        var config = BrokerConfig.Build(options);
+        BrokerConfig.PrepareStorage(config);
+        var builder = Host.CreateApplicationBuilder(Array.Empty<string>());
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddActorLogBroker(config);
+        configure?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    public static void StartBrokerActors(ActorSystem system, IActorRegistry registry)
+    {
+        var settings = ActorLogSettings.Create(system);
+        // Eagerly: a shard location written before the replicator started would otherwise be lost.
+        DistributedData.Get(system);
+
+        system.ActorOf(ClusterSingletonManager.Props(
+            ControllerActor.Props(settings), PoisonPill.Instance,
+            ClusterSingletonManagerSettings.Create(system).WithRole(BrokerDirectory.BrokerRole).WithSingletonName(ControllerActor.SingletonName)),
+            "controller-manager");
+        var controller = system.ActorOf(ClusterSingletonProxy.Props("/user/controller-manager",
+            ClusterSingletonProxySettings.Create(system).WithRole(BrokerDirectory.BrokerRole).WithSingletonName(ControllerActor.SingletonName)),
+            "controller-proxy");
+        registry.Register<ControllerProxyKey>(controller);
+
+        var replicaManager = system.ActorOf(ReplicaManager.Props(settings, controller), ReplicaManager.Name);
+        registry.Register<ReplicaManagerKey>(replicaManager);
+
+        var region = ClusterSharding.Get(system).Start(
+            PartitionEntity.TypeName,
+            _ => PartitionEntity.Props(replicaManager),
+            ClusterShardingSettings.Create(system).WithRole(BrokerDirectory.BrokerRole),
+            new PartitionMessageExtractor(),
+            new ExternalShardAllocationStrategy(system, PartitionEntity.TypeName),
+            PoisonPill.Instance);
+        registry.Register<PartitionRegionKey>(region);
+
+        var gateway = system.ActorOf(GatewayActor.Props(controller, region), GatewayActor.Name);
+        registry.Register<GatewayKey>(gateway);
+    }
+}

@@ -1,0 +1,37 @@
+using ActorLog.Common;
+
+namespace ActorLog.Metadata;
+
+/// <summary>Kafka's rules for topic names and creation arguments, with messages a user can act on.</summary>
+public static class TopicValidation
+{
+    public const int MaxNameLength = 249;
+
+    public static ErrorInfo? ValidateName(string? name)
+    {
+        if (string.IsNullOrEmpty(name)) return new(ErrorCode.InvalidTopic, "Topic name is empty");
+        if (name is "." or "..") return new(ErrorCode.InvalidTopic, $"Topic name cannot be \"{name}\"");
+        if (name.Length > MaxNameLength)
+            return new(ErrorCode.InvalidTopic, $"Topic name is {name.Length} characters; at most {MaxNameLength} are allowed");
+        foreach (var c in name)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+                return new(ErrorCode.InvalidTopic,
+                    $"Topic name \"{name}\" has the character '{c}'; only ASCII letters, digits, '.', '_' and '-' are allowed");
+        return null;
+    }
+
+    public static ErrorInfo? ValidateCreate(string name, int partitions, int replicationFactor, int minInsyncReplicas, int liveBrokers)
+    {
+        if (ValidateName(name) is { } nameError) return nameError;
+        if (partitions < 1) return new(ErrorCode.InvalidPartitions, $"Number of partitions must be at least 1, got {partitions}");
+        if (replicationFactor < 1)
+            return new(ErrorCode.InvalidReplicationFactor, $"Replication factor must be at least 1, got {replicationFactor}");
+        if (replicationFactor > liveBrokers)
+            return new(ErrorCode.InvalidReplicationFactor,
+                $"Replication factor {replicationFactor} is larger than the {liveBrokers} live broker(s)");
+        if (minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor)
+            return new(ErrorCode.InvalidConfig,
+                $"min.insync.replicas must be between 1 and the replication factor {replicationFactor}, got {minInsyncReplicas}");
+        return null;
+    }
+}

@@ -1,0 +1,52 @@
+using ActorLog.Common;
+using ActorLog.Log;
+using ActorLog.Serialization;
+
+namespace ActorLog.Partition;
+
+/// <summary>Messages addressed to one partition: routed by sharding to its leader's broker.</summary>
+public interface IPartitionMessage : IActorLogMessage
+{
+    TopicPartition Partition { get; }
+}
+
+/// <summary>The data-path protocol of a partition (clients, gateways and replicas).</summary>
+public static class PartitionProtocol
+{
+    /// <summary>Acks: 0 = no answer, 1 = the leader persisted, -1 = all in-sync replicas persisted.</summary>
+    public sealed record Produce(TopicPartition Partition, short Acks, IReadOnlyList<Record> Records,
+        long ProducerId, int BaseSequence, int TimeoutMs) : IPartitionMessage;
+
+    public sealed record ProduceResult(TopicPartition Partition, long BaseOffset, ErrorInfo? Error,
+        int LeaderHint = -1, int LeaderEpochHint = -1) : IActorLogMessage;
+
+    /// <summary>Reads from <see cref="Offset"/>; waits up to MaxWaitMs when nothing is below the high watermark yet.</summary>
+    public sealed record Fetch(TopicPartition Partition, long Offset, int MaxBytes, int MaxWaitMs) : IPartitionMessage;
+
+    public sealed record FetchResult(TopicPartition Partition, long HighWatermark, long LogStartOffset,
+        IReadOnlyList<RecordBatch> Batches, ErrorInfo? Error, int LeaderHint = -1, int LeaderEpochHint = -1) : IActorLogMessage;
+
+    public sealed record GetPartitionState(TopicPartition Partition) : IPartitionMessage;
+
+    public sealed record PartitionState(TopicPartition Partition, string Role, int LeaderEpoch, long LogEndOffset,
+        long HighWatermark, IReadOnlyList<int> InSyncReplicas, ErrorInfo? Error) : IActorLogMessage;
+}
+
+/// <summary>Leader ⇄ follower replication. Every message carries the leader epoch it belongs to.</summary>
+public static class ReplicationProtocol
+{
+    /// <summary>
+    /// A follower subscribes to the leader from <see cref="FetchOffset"/> (its log-end offset); the leader
+    /// answers with <see cref="FollowerFetchResult"/> and then pushes every batch it persists.
+    /// </summary>
+    public sealed record FollowerFetch(TopicPartition Partition, int FollowerBrokerId, int LeaderEpoch,
+        long FetchOffset, int LastFetchedEpoch) : IPartitionMessage;
+
+    /// <summary>Accepted (TruncateTo = -1), or the follower must first truncate its log at TruncateTo.</summary>
+    public sealed record FollowerFetchResult(TopicPartition Partition, int LeaderEpoch, long TruncateTo, long HighWatermark,
+        ErrorInfo? Error) : IActorLogMessage;
+
+    public sealed record ReplicateBatch(TopicPartition Partition, int LeaderEpoch, RecordBatch Batch, long HighWatermark) : IActorLogMessage;
+
+    public sealed record FollowerAck(TopicPartition Partition, int FollowerBrokerId, int LeaderEpoch, long LogEndOffset) : IPartitionMessage;
+}

@@ -1,0 +1,305 @@
+using Akka.Event;
+using Akka.Actor;
+using ActorLog.Broker;
+using ActorLog.Common;
+using ActorLog.Controller;
+using ActorLog.Log;
+using ActorLog.Metadata;
+using ActorLog.Replication;
+
+namespace ActorLog.Partition;
+
+/// <summary>The leader role: assigns offsets, persists, pushes to followers, tracks ISR and high watermark.</summary>
+public sealed partial class ReplicaActor
+{
+    private sealed record PendingAck(long RequiredOffset, IActorRef ReplyTo, long BaseOffset, long DeadlineMs);
+
+    private sealed record ParkedFetch(long Id, PartitionProtocol.Fetch Request, IActorRef ReplyTo);
+
+    private sealed record FetchExpired(long Id);
+
+    private sealed record IsrCheckTick
+    {
+        public static readonly IsrCheckTick Instance = new();
+    }
+
+    private LeaderReplicationState? _leader;
+    private readonly Queue<PendingAck> _pendingAcks = new();
+    private readonly Dictionary<long, ParkedFetch> _parkedFetches = new();
+    private long _nextFetchId;
+    private long _isrProposedAtMs;
+
+    private void BecomeLeader(PartitionMetadata p)
+    {
+        _leader = new LeaderReplicationState(BrokerId, p.LeaderEpoch, _writeEnd, p.Replicas, p.Isr,
+            _partitionLog.LogEndOffset, _highWatermark, NowMs);
+        _highWatermark = _leader.HighWatermark;
+        _log.Info("{0}: leader at epoch {1}, log-end offset {2}, high watermark {3}, ISR [{4}]",
+            _tp, p.LeaderEpoch, _partitionLog.LogEndOffset, _highWatermark, string.Join(",", _leader.InSyncReplicas));
+        Timers.StartPeriodicTimer(nameof(IsrCheckTick), IsrCheckTick.Instance, _settings.IsrCheckInterval);
+        Become(Leader);
+    }
+
+    private void Leader()
+    {
+        Command<PartitionProtocol.Produce>(OnProduce);
+        Command<PartitionProtocol.Fetch>(OnFetch);
+        Command<FetchExpired>(OnFetchExpired);
+        Command<PartitionProtocol.GetPartitionState>(_ => Sender.Tell(StateReply("leader", null)));
+        Command<ReplicationProtocol.FollowerFetch>(OnFollowerFetch);
+        Command<ReplicationProtocol.FollowerAck>(OnFollowerAck);
+        Command<ControllerProtocol.AlterIsrResult>(OnAlterIsrResult);
+        Command<IsrCheckTick>(_ => OnIsrCheck());
+        Command<ReplicaManagerProtocol.BrokerDown>(d => ProposeIsrChange(Array.Empty<int>(), new[] { d.BrokerId }));
+        Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
+        Command<ReplicaManagerProtocol.DeletePartition>(_ => { StepDownIfLeader("topic deleted"); DeleteAndStop(); });
+        // A follower's push from an older epoch may still arrive; ignore it.
+        Command<ReplicationProtocol.ReplicateBatch>(b =>
+            _log.Warning("{0}: leader at epoch {1} ignores a pushed batch of epoch {2}", _tp, _leaderEpoch, b.LeaderEpoch));
+        Command<ReplicationProtocol.FollowerFetchResult>(_ => { });
+    }
+
+    private void OnProduce(PartitionProtocol.Produce produce)
+    {
+        var leader = _leader!;
+        var config = _config!;
+        var replyTo = Sender;
+        if (produce.Acks is not (0 or 1 or -1))
+        {
+            Reply(produce, replyTo, new ErrorInfo(ErrorCode.InvalidRequiredAcks, $"acks must be 0, 1 or all (-1), got {produce.Acks}"));
+            return;
+        }
+        if (produce.Records.Count == 0)
+        {
+            Reply(produce, replyTo, new ErrorInfo(ErrorCode.RecordListTooLarge, "A produce request holds at least one record"));
+            return;
+        }
+        var maxBytes = Math.Min(config.MaxMessageBytes, _settings.MaxMessageBytes);
+        foreach (var record in produce.Records)
+            if (record.SizeInBytes > maxBytes)
+            {
+                Reply(produce, replyTo, new ErrorInfo(ErrorCode.RecordTooLarge,
+                    $"A record of {record.SizeInBytes} bytes is larger than max.message.bytes = {maxBytes} of topic {_tp.Topic}"));
+                return;
+            }
+        if (produce.Acks == -1 && leader.InSyncReplicas.Count < config.MinInsyncReplicas)
+        {
+            Reply(produce, replyTo, new ErrorInfo(ErrorCode.NotEnoughReplicas,
+                $"{_tp} has {leader.InSyncReplicas.Count} in-sync replica(s) [{string.Join(",", leader.InSyncReplicas)}]; " +
+                $"acks=all needs min.insync.replicas = {config.MinInsyncReplicas}"));
+            return;
+        }
+
+        var batch = new RecordBatch(_writeEnd, _leaderEpoch, produce.ProducerId, produce.BaseSequence, produce.Records);
+        _writeEnd = batch.NextOffset;
+        _writesInFlight++;
+        var epoch = _leaderEpoch;
+        var deadline = NowMs + Math.Max(1, produce.TimeoutMs);
+        PersistAsync(batch, persisted =>
+        {
+            _writesInFlight--;
+            _partitionLog.Append(persisted);
+            if (_leader is null || _leaderEpoch != epoch)
+            {
+                // Leadership moved while the write was in flight: it is in our log, but the new leader decides.
+                Reply(produce, replyTo, NotLeaderError());
+                OnWritesDrained();
+                return;
+            }
+            if (produce.Acks == 1) replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, persisted.BaseOffset, null));
+            else if (produce.Acks == -1) _pendingAcks.Enqueue(new PendingAck(persisted.NextOffset, replyTo, persisted.BaseOffset, deadline));
+            foreach (var f in _leader.Followers.Values) PumpFollower(f);
+            if (_leader.OnLocalAppend(_partitionLog.LogEndOffset)) OnHighWatermarkAdvanced();
+        });
+    }
+
+    private void Reply(PartitionProtocol.Produce produce, IActorRef replyTo, ErrorInfo error)
+    {
+        if (produce.Acks != 0) replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, error, _assignment?.Leader ?? -1, _leaderEpoch));
+    }
+
+    private ErrorInfo NotLeaderError() => new(ErrorCode.NotLeaderOrFollower,
+        $"Broker {BrokerId} is no longer the leader of {_tp} (leader {_assignment?.Leader ?? -1}, epoch {_leaderEpoch})");
+
+    private void OnHighWatermarkAdvanced()
+    {
+        var leader = _leader!;
+        _highWatermark = leader.HighWatermark;
+        while (_pendingAcks.TryPeek(out var ack) && ack.RequiredOffset <= _highWatermark)
+        {
+            _pendingAcks.Dequeue();
+            // Kafka's rule: the write reached every in-sync replica, but too few of them to be safe.
+            ErrorInfo? error = leader.InSyncReplicas.Count < _config!.MinInsyncReplicas
+                ? new ErrorInfo(ErrorCode.NotEnoughReplicasAfterAppend,
+                    $"{_tp}: written, but the in-sync replicas shrank to {leader.InSyncReplicas.Count} < min.insync.replicas {_config.MinInsyncReplicas}")
+                : null;
+            ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, error is null ? ack.BaseOffset : -1, error));
+        }
+        if (_parkedFetches.Count == 0) return;
+        foreach (var parked in _parkedFetches.Values.Where(f => f.Request.Offset < _highWatermark).ToList())
+        {
+            _parkedFetches.Remove(parked.Id);
+            Timers.Cancel(("fetch", parked.Id));
+            AnswerFetch(parked.Request, parked.ReplyTo);
+        }
+    }
+
+    private void OnFetch(PartitionProtocol.Fetch fetch)
+    {
+        if (fetch.Offset < _partitionLog.LogStartOffset || fetch.Offset > _partitionLog.LogEndOffset)
+        {
+            Sender.Tell(new PartitionProtocol.FetchResult(_tp, _highWatermark, _partitionLog.LogStartOffset, Array.Empty<RecordBatch>(),
+                new ErrorInfo(ErrorCode.OffsetOutOfRange,
+                    $"Offset {fetch.Offset} is outside the log of {_tp} [{_partitionLog.LogStartOffset}, {_partitionLog.LogEndOffset}]")));
+            return;
+        }
+        if (fetch.Offset < _highWatermark || fetch.MaxWaitMs <= 0)
+        {
+            AnswerFetch(fetch, Sender);
+            return;
+        }
+        // Long poll: answer when the high watermark passes the offset, or when the wait ends.
+        var id = ++_nextFetchId;
+        _parkedFetches[id] = new ParkedFetch(id, fetch, Sender);
+        Timers.StartSingleTimer(("fetch", id), new FetchExpired(id), TimeSpan.FromMilliseconds(fetch.MaxWaitMs));
+    }
+
+    private void OnFetchExpired(FetchExpired expired)
+    {
+        if (_parkedFetches.Remove(expired.Id, out var parked)) AnswerFetch(parked.Request, parked.ReplyTo);
+    }
+
+    private void AnswerFetch(PartitionProtocol.Fetch fetch, IActorRef replyTo)
+    {
+        var batches = _partitionLog.Read(fetch.Offset, _highWatermark, Math.Max(1, fetch.MaxBytes));
+        replyTo.Tell(new PartitionProtocol.FetchResult(_tp, _highWatermark, _partitionLog.LogStartOffset, batches, null));
+    }
+
+    private void OnFollowerFetch(ReplicationProtocol.FollowerFetch ff)
+    {
+        var leader = _leader!;
+        if (ff.LeaderEpoch > _leaderEpoch)
+        {
+            Sender.Tell(new ReplicationProtocol.FollowerFetchResult(_tp, _leaderEpoch, -1, _highWatermark,
+                new ErrorInfo(ErrorCode.FencedLeaderEpoch, $"{_tp}: follower knows epoch {ff.LeaderEpoch}, this leader has {_leaderEpoch}")));
+            return;
+        }
+        if (!leader.Followers.TryGetValue(ff.FollowerBrokerId, out var progress))
+        {
+            Sender.Tell(new ReplicationProtocol.FollowerFetchResult(_tp, _leaderEpoch, -1, _highWatermark,
+                new ErrorInfo(ErrorCode.NotLeaderOrFollower, $"Broker {ff.FollowerBrokerId} holds no replica of {_tp}")));
+            return;
+        }
+        var truncateTo = DivergencePoint(ff.FetchOffset, ff.LastFetchedEpoch);
+        Sender.Tell(new ReplicationProtocol.FollowerFetchResult(_tp, _leaderEpoch, truncateTo, _highWatermark, null));
+        if (truncateTo >= 0) return; // it subscribes again once truncated
+        progress.Subscriber = Sender;
+        progress.NextOffsetToSend = ff.FetchOffset;
+        if (leader.OnFollowerAck(ff.FollowerBrokerId, ff.FetchOffset, NowMs)) OnHighWatermarkAdvanced();
+        PumpFollower(progress);
+    }
+
+    /// <summary>
+    /// Where the follower's log leaves ours (KIP-101): the end of its last epoch in our log when that is
+    /// below its fetch offset; our log end when it is ahead of us; -1 when its log is a prefix of ours.
+    /// </summary>
+    private long DivergencePoint(long fetchOffset, int lastFetchedEpoch)
+    {
+        var end = _partitionLog.LogEndOffset;
+        if (lastFetchedEpoch >= 0)
+        {
+            var (epoch, epochEnd) = _partitionLog.Epochs.EndOffsetFor(lastFetchedEpoch, end);
+            if (epoch < 0) return fetchOffset > 0 ? 0 : -1;
+            if (epochEnd < fetchOffset) return epochEnd;
+        }
+        return fetchOffset > end ? end : -1;
+    }
+
+    /// <summary>Pushes persisted batches the follower lacks, up to its window of unacknowledged records.</summary>
+    private void PumpFollower(FollowerProgress f)
+    {
+        if (f.Subscriber is not IActorRef subscriber) return;
+        while (f.NextOffsetToSend < _partitionLog.LogEndOffset && f.NextOffsetToSend - Math.Max(0, f.LogEndOffset) < _settings.MaxUnackedRecords)
+        {
+            var batches = _partitionLog.Read(f.NextOffsetToSend, _partitionLog.LogEndOffset, 1024 * 1024);
+            if (batches.Count == 0) return;
+            foreach (var batch in batches)
+            {
+                var toSend = batch.BaseOffset < f.NextOffsetToSend
+                    ? batch with { BaseOffset = f.NextOffsetToSend, Records = batch.Records.Skip((int)(f.NextOffsetToSend - batch.BaseOffset)).ToArray() }
+                    : batch;
+                subscriber.Tell(new ReplicationProtocol.ReplicateBatch(_tp, _leaderEpoch, toSend, _highWatermark));
+                f.NextOffsetToSend = toSend.NextOffset;
+            }
+        }
+    }
+
+    private void OnFollowerAck(ReplicationProtocol.FollowerAck ack)
+    {
+        var leader = _leader!;
+        if (ack.LeaderEpoch != _leaderEpoch || !leader.Followers.TryGetValue(ack.FollowerBrokerId, out var progress)) return;
+        if (leader.OnFollowerAck(ack.FollowerBrokerId, ack.LogEndOffset, NowMs)) OnHighWatermarkAdvanced();
+        var expand = leader.ExpandCandidates();
+        if (expand.Count > 0) ProposeIsrChange(expand, Array.Empty<int>());
+        PumpFollower(progress);
+    }
+
+    private void OnIsrCheck()
+    {
+        var leader = _leader!;
+        var now = NowMs;
+        if (leader.PendingIsr is not null && now - _isrProposedAtMs > _settings.MetadataWriteTimeout.TotalMilliseconds * 2)
+        {
+            _log.Warning("{0}: ISR change [{1}] unconfirmed by the controller; retrying", _tp, string.Join(",", leader.PendingIsr));
+            leader.OnIsrRejected();
+        }
+        ProposeIsrChange(leader.ExpandCandidates(), leader.ShrinkCandidates(now, (long)_settings.ReplicaLagTimeMax.TotalMilliseconds));
+        while (_pendingAcks.TryPeek(out var ack) && ack.DeadlineMs <= now)
+        {
+            _pendingAcks.Dequeue();
+            ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, new ErrorInfo(ErrorCode.RequestTimedOut,
+                $"{_tp}: offset {ack.BaseOffset} was not replicated to the in-sync replicas [{string.Join(",", leader.InSyncReplicas)}] in time")));
+        }
+    }
+
+    private void ProposeIsrChange(IReadOnlyCollection<int> add, IReadOnlyCollection<int> remove)
+    {
+        var leader = _leader!;
+        remove = remove.Where(leader.InSyncReplicas.Contains).ToList();
+        var proposed = leader.ProposeIsr(add, remove);
+        if (proposed is null) return;
+        _isrProposedAtMs = NowMs;
+        _log.Info("{0}: proposing ISR [{1}] (adding [{2}], removing [{3}])", _tp, string.Join(",", proposed),
+            string.Join(",", add), string.Join(",", remove));
+        _controller.Tell(new ControllerProtocol.AlterIsr(_tp, BrokerId, _leaderEpoch, proposed));
+    }
+
+    private void OnAlterIsrResult(ControllerProtocol.AlterIsrResult result)
+    {
+        var leader = _leader!;
+        if (result.Error is not null || result.Metadata is null)
+        {
+            _log.Warning("{0}: controller refused the ISR change: {1}", _tp, result.Error);
+            leader.OnIsrRejected();
+            return;
+        }
+        _assignment = result.Metadata;
+        if (leader.OnIsrCommitted(result.Metadata.Isr)) OnHighWatermarkAdvanced();
+    }
+
+    /// <summary>Leaves the leader role: waiting producers and fetchers are told to find the new leader.</summary>
+    private void StepDownIfLeader(string reason)
+    {
+        if (_leader is null) return;
+        _log.Info("{0}: no longer leader at epoch {1}: {2}", _tp, _leaderEpoch, reason);
+        Timers.Cancel(nameof(IsrCheckTick));
+        var error = NotLeaderError();
+        while (_pendingAcks.TryDequeue(out var ack))
+            ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, error, _assignment?.Leader ?? -1, _leaderEpoch));
+        foreach (var parked in _parkedFetches.Values)
+            parked.ReplyTo.Tell(new PartitionProtocol.FetchResult(_tp, _highWatermark, _partitionLog.LogStartOffset,
+                Array.Empty<RecordBatch>(), error, _assignment?.Leader ?? -1, _leaderEpoch));
+        _parkedFetches.Clear();
+        _leader = null;
+    }
+}

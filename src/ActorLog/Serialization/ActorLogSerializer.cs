@@ -1,0 +1,153 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using ActorLog.Controller;
+using ActorLog.Gateway;
+using ActorLog.Log;
+using ActorLog.Metadata;
+using ActorLog.Partition;
+
+
+namespace ActorLog.Serialization;
+
+/// <summary>
+/// The one serializer for everything ActorLog sends between nodes or persists. Manifests are short and
+/// frozen: they are stored in every journal row, so a manifest is never renamed or reused.
+/// </summary>
+public sealed class ActorLogSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public const int SerializerId = 9100;
+
+    private static readonly Dictionary<Type, (string Manifest, Action<BinaryWriter, object> Write)> Writers = new();
+    private static readonly Dictionary<string, Func<BinaryReader, object>> Readers = new();
+
+    static ActorLogSerializer()
+    {
+        // Persisted (journal and Distributed Data): never change these encodings, only add new manifests.
+        Register<RecordBatch>("B", BinaryProtocol.WriteBatch, BinaryProtocol.ReadBatch);
+        Register<LogTruncated>("T", (w, m) => { w.Write(m.Offset); w.Write(m.LeaderEpoch); }, r => new LogTruncated(r.ReadInt64(), r.ReadInt32()));
+        Register<ClusterMetadata>("CM", BinaryProtocol.WriteClusterMetadata, BinaryProtocol.ReadClusterMetadata);
+        Register<BrokerInfo>("BI", BinaryProtocol.WriteBroker, BinaryProtocol.ReadBroker);
+
+        Register<PartitionProtocol.Produce>("P", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.Acks); w.WriteList(m.Records, BinaryProtocol.WriteRecord);
+            w.Write(m.ProducerId); w.Write(m.BaseSequence); w.Write(m.TimeoutMs);
+        }, r => new PartitionProtocol.Produce(r.ReadTp(), r.ReadInt16(), r.ReadList(BinaryProtocol.ReadRecord), r.ReadInt64(), r.ReadInt32(), r.ReadInt32()));
+        Register<PartitionProtocol.ProduceResult>("PR", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.BaseOffset); w.WriteError(m.Error); w.Write(m.LeaderHint); w.Write(m.LeaderEpochHint);
+        }, r => new PartitionProtocol.ProduceResult(r.ReadTp(), r.ReadInt64(), r.ReadError(), r.ReadInt32(), r.ReadInt32()));
+        Register<PartitionProtocol.Fetch>("F", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.Offset); w.Write(m.MaxBytes); w.Write(m.MaxWaitMs);
+        }, r => new PartitionProtocol.Fetch(r.ReadTp(), r.ReadInt64(), r.ReadInt32(), r.ReadInt32()));
+        Register<PartitionProtocol.FetchResult>("FR", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.HighWatermark); w.Write(m.LogStartOffset); w.WriteList(m.Batches, BinaryProtocol.WriteBatch);
+            w.WriteError(m.Error); w.Write(m.LeaderHint); w.Write(m.LeaderEpochHint);
+        }, r => new PartitionProtocol.FetchResult(r.ReadTp(), r.ReadInt64(), r.ReadInt64(), r.ReadList(BinaryProtocol.ReadBatch), r.ReadError(),
+            r.ReadInt32(), r.ReadInt32()));
+        Register<PartitionProtocol.GetPartitionState>("GS", (w, m) => w.WriteTp(m.Partition),
+            r => new PartitionProtocol.GetPartitionState(r.ReadTp()));
+        Register<PartitionProtocol.PartitionState>("PS", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.Role); w.Write(m.LeaderEpoch); w.Write(m.LogEndOffset); w.Write(m.HighWatermark);
+            w.WriteInts(m.InSyncReplicas); w.WriteError(m.Error);
+        }, r => new PartitionProtocol.PartitionState(r.ReadTp(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(),
+            r.ReadInts(), r.ReadError()));
+
+        Register<ReplicationProtocol.FollowerFetch>("FF", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.FollowerBrokerId); w.Write(m.LeaderEpoch); w.Write(m.FetchOffset); w.Write(m.LastFetchedEpoch);
+        }, r => new ReplicationProtocol.FollowerFetch(r.ReadTp(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32()));
+        Register<ReplicationProtocol.FollowerFetchResult>("FFR", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.LeaderEpoch); w.Write(m.TruncateTo); w.Write(m.HighWatermark); w.WriteError(m.Error);
+        }, r => new ReplicationProtocol.FollowerFetchResult(r.ReadTp(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadError()));
+        Register<ReplicationProtocol.ReplicateBatch>("RB", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.LeaderEpoch); w.WriteBatch(m.Batch); w.Write(m.HighWatermark);
+        }, r => new ReplicationProtocol.ReplicateBatch(r.ReadTp(), r.ReadInt32(), r.ReadBatch(), r.ReadInt64()));
+        Register<ReplicationProtocol.FollowerAck>("FA", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.FollowerBrokerId); w.Write(m.LeaderEpoch); w.Write(m.LogEndOffset);
+        }, r => new ReplicationProtocol.FollowerAck(r.ReadTp(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64()));
+
+        Register<ControllerProtocol.CreateTopic>("CT", (w, m) =>
+        {
+            w.Write(m.Name); w.Write(m.Partitions); w.Write(m.ReplicationFactor); w.Write(m.MinInsyncReplicas); w.Write(m.MaxMessageBytes);
+        }, r => new ControllerProtocol.CreateTopic(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32()));
+        Register<ControllerProtocol.DeleteTopic>("DT", (w, m) => w.Write(m.Name), r => new ControllerProtocol.DeleteTopic(r.ReadString()));
+        Register<ControllerProtocol.TopicResult>("TR", (w, m) =>
+        {
+            w.Write(m.Topic is not null); if (m.Topic is not null) w.WriteTopic(m.Topic); w.WriteError(m.Error);
+        }, r => new ControllerProtocol.TopicResult(r.ReadBoolean() ? r.ReadTopic() : null, r.ReadError()));
+        Register<ControllerProtocol.AlterIsr>("AI", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.LeaderBrokerId); w.Write(m.LeaderEpoch); w.WriteInts(m.Isr);
+        }, r => new ControllerProtocol.AlterIsr(r.ReadTp(), r.ReadInt32(), r.ReadInt32(), r.ReadInts()));
+        Register<ControllerProtocol.AlterIsrResult>("AIR", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.Metadata is not null); if (m.Metadata is not null) w.WritePartitionMetadata(m.Metadata);
+            w.WriteError(m.Error);
+        }, r => new ControllerProtocol.AlterIsrResult(r.ReadTp(), r.ReadBoolean() ? r.ReadPartitionMetadata() : null, r.ReadError()));
+
+        Register<GatewayProtocol.GetMetadata>("GM", (w, m) =>
+        {
+            w.Write(m.Topics is not null); if (m.Topics is not null) w.WriteList(m.Topics, (x, s) => x.Write(s));
+        }, r => new GatewayProtocol.GetMetadata(r.ReadBoolean() ? r.ReadList(x => x.ReadString()) : null));
+        Register<GatewayProtocol.MetadataResult>("MR", (w, m) =>
+        {
+            w.WriteList(m.Brokers, BinaryProtocol.WriteBroker); w.Write(m.ControllerBrokerId); w.WriteList(m.Topics, BinaryProtocol.WriteTopic); w.WriteError(m.Error);
+        }, r => new GatewayProtocol.MetadataResult(r.ReadList(BinaryProtocol.ReadBroker), r.ReadInt32(), r.ReadList(BinaryProtocol.ReadTopic), r.ReadError()));
+        Register<GatewayProtocol.DescribeTopic>("D", (w, m) => w.Write(m.Name), r => new GatewayProtocol.DescribeTopic(r.ReadString()));
+        Register<GatewayProtocol.PartitionDescription>("PD", WritePartitionDescription, ReadPartitionDescription);
+        Register<GatewayProtocol.TopicDescription>("TD", (w, m) =>
+        {
+            w.Write(m.Name); w.Write(m.Config is not null); if (m.Config is not null) w.WriteTopicConfig(m.Config);
+            w.WriteList(m.Partitions, WritePartitionDescription); w.WriteError(m.Error);
+        }, r => new GatewayProtocol.TopicDescription(r.ReadString(), r.ReadBoolean() ? r.ReadTopicConfig() : null,
+            r.ReadList(ReadPartitionDescription), r.ReadError()));
+    }
+
+    private static void WritePartitionDescription(BinaryWriter w, GatewayProtocol.PartitionDescription m)
+    {
+        w.Write(m.Partition); w.Write(m.Leader); w.Write(m.LeaderEpoch); w.WriteInts(m.Replicas); w.WriteInts(m.Isr);
+        w.Write(m.LogEndOffset); w.Write(m.HighWatermark);
+    }
+
+    private static GatewayProtocol.PartitionDescription ReadPartitionDescription(BinaryReader r) =>
+        new(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInts(), r.ReadInts(), r.ReadInt64(), r.ReadInt64());
+
+    private static void Register<T>(string manifest, Action<BinaryWriter, T> write, Func<BinaryReader, T> read) where T : notnull
+    {
+        if (Readers.ContainsKey(manifest)) throw new InvalidOperationException($"Manifest [{manifest}] registered twice");
+        Writers[typeof(T)] = (manifest, (w, o) => write(w, (T)o));
+        Readers[manifest] = r => read(r);
+    }
+
+    public override int Identifier => SerializerId;
+
+    public override string Manifest(object o) =>
+        Writers.TryGetValue(o.GetType(), out var entry)
+            ? entry.Manifest
+            : throw new SerializationException($"{nameof(ActorLogSerializer)} cannot serialize [{o.GetType()}]");
+
+    public override byte[] ToBinary(object obj)
+    {
+        if (!Writers.TryGetValue(obj.GetType(), out var entry))
+            throw new SerializationException($"{nameof(ActorLogSerializer)} cannot serialize [{obj.GetType()}]");
+        using var stream = new MemoryStream(256);
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) entry.Write(writer, obj);
+        return stream.ToArray();
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!Readers.TryGetValue(manifest, out var read))
+            throw new SerializationException($"{nameof(ActorLogSerializer)}: unknown manifest [{manifest}]");
+        using var reader = new BinaryReader(new MemoryStream(bytes, writable: false), System.Text.Encoding.UTF8);
+        return read(reader);
+    }
+}

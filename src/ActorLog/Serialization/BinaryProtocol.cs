@@ -1,0 +1,161 @@
+using System.Collections.Immutable;
+using System.Text;
+using ActorLog.Common;
+using ActorLog.Log;
+using ActorLog.Metadata;
+
+namespace ActorLog.Serialization;
+
+/// <summary>
+/// Field encoders shared by every message: little-endian fixed-width numbers, length-prefixed strings and
+/// byte arrays (-1 = null), count-prefixed lists. A record batch is written once and read back without
+/// reflection; the journal stores these same bytes.
+/// </summary>
+internal static class BinaryProtocol
+{
+    public static void WriteBytes(this BinaryWriter w, byte[]? bytes)
+    {
+        if (bytes is null) { w.Write(-1); return; }
+        w.Write(bytes.Length);
+        w.Write(bytes);
+    }
+
+    public static byte[]? ReadBytes(this BinaryReader r)
+    {
+        var length = r.ReadInt32();
+        return length < 0 ? null : r.ReadBytes(length);
+    }
+
+    public static void WriteNullableString(this BinaryWriter w, string? s) =>
+        w.WriteBytes(s is null ? null : Encoding.UTF8.GetBytes(s));
+
+    public static string? ReadNullableString(this BinaryReader r) =>
+        r.ReadBytes() is { } b ? Encoding.UTF8.GetString(b) : null;
+
+    public static void WriteList<T>(this BinaryWriter w, IReadOnlyList<T> items, Action<BinaryWriter, T> write)
+    {
+        w.Write(items.Count);
+        foreach (var item in items) write(w, item);
+    }
+
+    public static T[] ReadList<T>(this BinaryReader r, Func<BinaryReader, T> read)
+    {
+        var count = r.ReadInt32();
+        if (count < 0) throw new InvalidDataException($"Negative list length {count}");
+        var items = new T[count];
+        for (var i = 0; i < count; i++) items[i] = read(r);
+        return items;
+    }
+
+    public static void WriteInts(this BinaryWriter w, IReadOnlyList<int> ints) => w.WriteList(ints, (x, i) => x.Write(i));
+
+    public static int[] ReadInts(this BinaryReader r) => r.ReadList(x => x.ReadInt32());
+
+    public static void WriteError(this BinaryWriter w, ErrorInfo? e)
+    {
+        w.Write(e is not null);
+        if (e is null) return;
+        w.Write((short)e.Code);
+        w.Write(e.Message);
+    }
+
+    public static ErrorInfo? ReadError(this BinaryReader r) =>
+        r.ReadBoolean() ? new ErrorInfo((ErrorCode)r.ReadInt16(), r.ReadString()) : null;
+
+    public static void WriteTp(this BinaryWriter w, TopicPartition tp)
+    {
+        w.Write(tp.Topic);
+        w.Write(tp.Partition);
+    }
+
+    public static TopicPartition ReadTp(this BinaryReader r) => new(r.ReadString(), r.ReadInt32());
+
+    public static void WriteRecord(this BinaryWriter w, Record rec)
+    {
+        w.Write(rec.Timestamp);
+        w.WriteBytes(rec.Key);
+        w.WriteBytes(rec.Value);
+        w.WriteList(rec.Headers, (x, h) => { x.Write(h.Key); x.WriteBytes(h.Value); });
+    }
+
+    public static Record ReadRecord(this BinaryReader r)
+    {
+        var timestamp = r.ReadInt64();
+        var key = r.ReadBytes();
+        var value = r.ReadBytes();
+        var headerCount = r.ReadInt32();
+        IReadOnlyList<RecordHeader> headers = Record.NoHeaders;
+        if (headerCount > 0)
+        {
+            var list = new RecordHeader[headerCount];
+            for (var i = 0; i < headerCount; i++) list[i] = new RecordHeader(r.ReadString(), r.ReadBytes());
+            headers = list;
+        }
+        return new Record(key, value, timestamp, headers);
+    }
+
+    public static void WriteBatch(this BinaryWriter w, RecordBatch b)
+    {
+        w.Write(b.BaseOffset);
+        w.Write(b.LeaderEpoch);
+        w.Write(b.ProducerId);
+        w.Write(b.BaseSequence);
+        w.WriteList(b.Records, WriteRecord);
+    }
+
+    public static RecordBatch ReadBatch(this BinaryReader r) =>
+        new(r.ReadInt64(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadList(ReadRecord));
+
+    public static void WriteTopicConfig(this BinaryWriter w, TopicConfig c)
+    {
+        w.Write(c.MinInsyncReplicas);
+        w.Write(c.MaxMessageBytes);
+        w.Write(c.UncleanLeaderElection);
+    }
+
+    public static TopicConfig ReadTopicConfig(this BinaryReader r) => new(r.ReadInt32(), r.ReadInt32(), r.ReadBoolean());
+
+    public static void WritePartitionMetadata(this BinaryWriter w, PartitionMetadata p)
+    {
+        w.Write(p.Partition);
+        w.Write(p.Leader);
+        w.Write(p.LeaderEpoch);
+        w.WriteInts(p.Replicas);
+        w.WriteInts(p.Isr);
+    }
+
+    public static PartitionMetadata ReadPartitionMetadata(this BinaryReader r) =>
+        new(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInts(), r.ReadInts());
+
+    public static void WriteTopic(this BinaryWriter w, TopicMetadata t)
+    {
+        w.Write(t.Name);
+        w.WriteTopicConfig(t.Config);
+        w.WriteList(t.Partitions, WritePartitionMetadata);
+    }
+
+    public static TopicMetadata ReadTopic(this BinaryReader r) => new(r.ReadString(), r.ReadTopicConfig(), r.ReadList(ReadPartitionMetadata));
+
+    public static void WriteClusterMetadata(this BinaryWriter w, ClusterMetadata m)
+    {
+        w.Write(m.Version);
+        w.WriteList(m.Topics.Values.ToList(), WriteTopic);
+    }
+
+    public static ClusterMetadata ReadClusterMetadata(this BinaryReader r)
+    {
+        var version = r.ReadInt64();
+        var topics = r.ReadList(ReadTopic);
+        return new ClusterMetadata(version, topics.ToImmutableSortedDictionary(t => t.Name, t => t, StringComparer.Ordinal));
+    }
+
+    public static void WriteBroker(this BinaryWriter w, BrokerInfo b)
+    {
+        w.Write(b.Id);
+        w.Write(b.Host);
+        w.Write(b.Port);
+        w.Write(b.Status);
+    }
+
+    public static BrokerInfo ReadBroker(this BinaryReader r) => new(r.ReadInt32(), r.ReadString(), r.ReadInt32(), r.ReadString());
+}
