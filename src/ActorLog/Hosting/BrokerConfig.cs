@@ -65,12 +65,14 @@ public static class BrokerConfig
             case "sqlite":
                 var cs = Quote($"Data Source={Path.Combine(dataDir, "actorlog.db")}");
                 return $"akka.persistence.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}\n" +
+                       $"akka.persistence.query.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}\n" +
                        $"akka.persistence.snapshot-store.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}";
             case "postgresql":
                 var pg = actorlog.GetString("storage.postgresql-connection-string");
                 if (string.IsNullOrWhiteSpace(pg)) throw new BrokerConfigException("storage.provider = postgresql needs storage.postgresql-connection-string");
                 var schema = Quote(actorlog.GetString("storage.postgresql-schema"));
                 return $"akka.persistence.journal.sql {{ provider-name = \"PostgreSQL.15\", connection-string = {Quote(pg)}, default.schema-name = {schema} }}\n" +
+                       $"akka.persistence.query.journal.sql {{ provider-name = \"PostgreSQL.15\", connection-string = {Quote(pg)}, default.schema-name = {schema} }}\n" +
                        $"akka.persistence.snapshot-store.sql {{ provider-name = \"PostgreSQL.15\", connection-string = {Quote(pg)}, default.schema-name = {schema} }}";
             default:
                 throw new BrokerConfigException($"storage.provider must be sqlite or postgresql, got '{provider}'");

@@ -1,0 +1,178 @@
+using System.Text;
+using Akka.Actor;
+using ActorLog.Common;
+using ActorLog.Controller;
+using ActorLog.Gateway;
+using ActorLog.Log;
+using ActorLog.Metadata;
+using ActorLog.Partition;
+using static ActorLog.Client.ClientProtocol;
+
+namespace ActorLog.Client;
+
+/// <summary>
+/// The .NET API of ActorLog: produce, fetch and topic admin against a broker cluster. Thread-safe; one
+/// instance per process is enough. Concurrent ProduceAsync calls to the same partition are batched.
+/// </summary>
+public sealed class ActorLogClient : IAsyncDisposable
+{
+    private readonly ActorSystem _system;
+    private readonly IActorRef _client;
+
+    private ActorLogClient(ActorSystem system, IActorRef client, ClientSettings settings)
+    {
+        _system = system;
+        _client = client;
+        Settings = settings;
+    }
+
+    public ClientSettings Settings { get; }
+
+    /// <summary>Connects to the first bootstrap broker that answers; fails within the connect timeout naming the addresses.</summary>
+    public static async Task<ActorLogClient> ConnectAsync(string bootstrap, ClientSettings? settings = null, CancellationToken ct = default)
+    {
+        settings ??= ClientSettings.Default;
+        var addresses = ClientConfig.ParseBootstrap(bootstrap);
+        var bindHost = addresses.All(a => a.Host is "127.0.0.1" or "localhost") ? "127.0.0.1" : "0.0.0.0";
+        var system = ActorSystem.Create("actorlog-client", ClientConfig.Build(bindHost));
+        try
+        {
+            var attempts = addresses.Select(a => system
+                .ActorSelection($"akka.tcp://actorlog@{a.Host}:{a.Port}/user/{GatewayActor.Name}")
+                .ResolveOne(settings.ConnectTimeout, ct)).ToList();
+            IActorRef? gateway = null;
+            while (attempts.Count > 0 && gateway is null)
+            {
+                var done = await Task.WhenAny(attempts);
+                attempts.Remove(done);
+                if (done.IsCompletedSuccessfully) gateway = done.Result;
+            }
+            if (gateway is null)
+                throw new ActorLogException(ErrorCode.BrokerNotAvailable,
+                    $"Cannot reach any bootstrap broker at {bootstrap} (tried for {settings.ConnectTimeout.TotalSeconds:0.#} s)");
+            var client = system.ActorOf(ClientActor.Props(settings, addresses.Select(a => $"{a.Host}:{a.Port}").ToList(), gateway), "client");
+            return new ActorLogClient(system, client, settings);
+        }
+        catch
+        {
+            await system.Terminate();
+            throw;
+        }
+    }
+
+    /// <summary>Sends one record; completes once it is acknowledged as <paramref name="acks"/> says.</summary>
+    public Task<DeliveryResult> ProduceAsync(string topic, byte[]? key, byte[]? value, IReadOnlyList<RecordHeader>? headers = null,
+        Acks acks = Acks.All, int? partition = null)
+    {
+        var completion = new TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var record = new Record(key, value, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), headers ?? Record.NoHeaders);
+        _client.Tell(new ProduceRecord(topic, partition, record, acks, completion,
+            Environment.TickCount64 + (long)Settings.DeliveryTimeout.TotalMilliseconds));
+        return completion.Task;
+    }
+
+    public Task<DeliveryResult> ProduceAsync(string topic, string? key, string? value, Acks acks = Acks.All, int? partition = null) =>
+        ProduceAsync(topic, key is null ? null : Encoding.UTF8.GetBytes(key), value is null ? null : Encoding.UTF8.GetBytes(value),
+            null, acks, partition);
+
+    /// <summary>
+    /// Reads records of one partition from <paramref name="offset"/>, below the high watermark. Waits up to
+    /// <paramref name="maxWait"/> when there is nothing yet (long poll). Retries while the leader moves.
+    /// </summary>
+    public async Task<FetchedRecords> FetchAsync(string topic, int partition, long offset, TimeSpan? maxWait = null,
+        int maxBytes = 1024 * 1024, CancellationToken ct = default)
+    {
+        var tp = new TopicPartition(topic, partition);
+        var wait = maxWait ?? TimeSpan.FromMilliseconds(500);
+        var deadline = DateTime.UtcNow + Settings.RequestTimeout + wait;
+        var refresh = false;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var route = await _client.Ask<Route>(new GetRoute(tp, refresh), Settings.RequestTimeout, ct);
+            ErrorInfo? error = route.Error;
+            if (route.Gateway is { } gateway)
+            {
+                try
+                {
+                    var result = await gateway.Ask<PartitionProtocol.FetchResult>(
+                        new PartitionProtocol.Fetch(tp, offset, maxBytes, (int)wait.TotalMilliseconds), wait + Settings.RequestTimeout, ct);
+                    if (result.Error is null) return ToRecords(tp, offset, result);
+                    error = result.Error;
+                }
+                catch (AskTimeoutException)
+                {
+                    error = new ErrorInfo(ErrorCode.RequestTimedOut, $"No answer to a fetch of {tp}");
+                }
+            }
+            if (error is null || !error.Code.IsRetriable() || DateTime.UtcNow > deadline) throw new ActorLogException(error!);
+            if (error.Code == ErrorCode.UnknownTopicOrPartition && route.Gateway is null && refresh) throw new ActorLogException(error);
+            refresh = true;
+            await Task.Delay(100, ct);
+        }
+    }
+
+    private static FetchedRecords ToRecords(TopicPartition tp, long offset, PartitionProtocol.FetchResult result)
+    {
+        var records = new List<ConsumedRecord>();
+        foreach (var batch in result.Batches)
+            for (var i = 0; i < batch.Records.Count; i++)
+            {
+                var o = batch.BaseOffset + i;
+                if (o < offset) continue; // a batch may start before the requested offset
+                var r = batch.Records[i];
+                records.Add(new ConsumedRecord(tp.Topic, tp.Partition, o, r.Key, r.Value, r.Timestamp, r.Headers));
+            }
+        return new FetchedRecords(tp.Topic, tp.Partition, result.HighWatermark, records);
+    }
+
+    public async Task<TopicMetadata> CreateTopicAsync(string name, int partitions, int replicationFactor, int minInsyncReplicas = 0,
+        int maxMessageBytes = 0, CancellationToken ct = default)
+    {
+        var result = await AdminAsync<ControllerProtocol.TopicResult>(
+            new ControllerProtocol.CreateTopic(name, partitions, replicationFactor, minInsyncReplicas, maxMessageBytes), ct);
+        if (result.Error is not null) throw new ActorLogException(result.Error);
+        await RefreshMetadataAsync(ct);
+        return result.Topic!;
+    }
+
+    public async Task DeleteTopicAsync(string name, CancellationToken ct = default)
+    {
+        var result = await AdminAsync<ControllerProtocol.TopicResult>(new ControllerProtocol.DeleteTopic(name), ct);
+        if (result.Error is not null) throw new ActorLogException(result.Error);
+        await RefreshMetadataAsync(ct);
+    }
+
+    public async Task<GatewayProtocol.TopicDescription> DescribeTopicAsync(string name, CancellationToken ct = default)
+    {
+        var result = await AdminAsync<GatewayProtocol.TopicDescription>(new GatewayProtocol.DescribeTopic(name), ct);
+        if (result.Error is not null) throw new ActorLogException(result.Error);
+        return result;
+    }
+
+    /// <summary>Fresh cluster metadata: brokers, the controller's broker, topics with leaders, epochs and ISR.</summary>
+    public Task<GatewayProtocol.MetadataResult> RefreshMetadataAsync(CancellationToken ct = default) =>
+        _client.Ask<GatewayProtocol.MetadataResult>(new RefreshMetadata(), Settings.RequestTimeout, ct);
+
+    public async Task<IReadOnlyList<TopicMetadata>> ListTopicsAsync(CancellationToken ct = default) =>
+        (await RefreshMetadataAsync(ct)).Topics;
+
+    private async Task<T> AdminAsync<T>(object request, CancellationToken ct)
+    {
+        var gateway = await _client.Ask<IActorRef>(new GetAnyGateway(), Settings.RequestTimeout, ct);
+        try
+        {
+            return await gateway.Ask<T>(request, Settings.RequestTimeout, ct);
+        }
+        catch (AskTimeoutException)
+        {
+            throw new ActorLogException(ErrorCode.RequestTimedOut,
+                $"No answer from the cluster within {Settings.RequestTimeout.TotalSeconds:0.#} s (is the controller running?)");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _system.Terminate();
+    }
+}

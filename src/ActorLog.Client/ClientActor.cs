@@ -1,0 +1,325 @@
+using Akka.Actor;
+using Akka.Event;
+using ActorLog.Common;
+using ActorLog.Gateway;
+using ActorLog.Log;
+using ActorLog.Metadata;
+using ActorLog.Partition;
+using ActorLog.Partitioning;
+using static ActorLog.Client.ClientProtocol;
+
+namespace ActorLog.Client;
+
+/// <summary>
+/// The thin client actor: keeps the cluster metadata, the gateways of the brokers, and per-partition
+/// produce accumulators. A partition sends at once while it has fewer than max-in-flight batches out;
+/// otherwise records gather into the next batch, so batches grow with load without a linger delay.
+/// Retriable errors (leader moved, not enough replicas yet) refresh the metadata and resend until the
+/// delivery timeout.
+/// </summary>
+internal sealed class ClientActor : ReceiveActor, IWithTimers
+{
+    private sealed record MetadataArrived(GatewayProtocol.MetadataResult? Result, Exception? Failure, IActorRef? From);
+
+    private sealed record GatewayResolved(int BrokerId, IActorRef? Gateway);
+
+    private sealed record BatchDone(PartitionKey Key, List<Pending> Batch, PartitionProtocol.ProduceResult? Result, Exception? Failure);
+
+    private sealed record RetryTick
+    {
+        public static readonly RetryTick Instance = new();
+    }
+
+    private readonly record struct PartitionKey(TopicPartition Partition, Acks Acks);
+
+    private sealed record Pending(ClientProtocol.ProduceRecord Request, int Size);
+
+    private sealed class Accumulator
+    {
+        public readonly LinkedList<Pending> Queue = new();
+        public int InFlight;
+        public long RetryNotBeforeMs;
+    }
+
+    private readonly ClientSettings _settings;
+    private readonly List<string> _bootstrap;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<PartitionKey, Accumulator> _accumulators = new();
+    private readonly Dictionary<int, IActorRef> _gateways = new();
+    private readonly HashSet<int> _resolving = new();
+    private readonly Dictionary<string, int> _sticky = new();
+    private readonly List<ClientProtocol.ProduceRecord> _waitingForMetadata = new();
+    private readonly List<IActorRef> _metadataWaiters = new();
+    private GatewayProtocol.MetadataResult _metadata = new(Array.Empty<BrokerInfo>(), -1, Array.Empty<TopicMetadata>(), null);
+    private Dictionary<string, TopicMetadata> _topics = new();
+    private IActorRef? _bootstrapGateway;
+    private bool _refreshing;
+
+    public ClientActor(ClientSettings settings, IReadOnlyList<string> bootstrap, IActorRef bootstrapGateway)
+    {
+        _settings = settings;
+        _bootstrap = bootstrap.ToList();
+        _bootstrapGateway = bootstrapGateway;
+
+        Receive<ClientProtocol.ProduceRecord>(OnProduce);
+        Receive<BatchDone>(OnBatchDone);
+        Receive<RefreshMetadata>(_ => { _metadataWaiters.Add(Sender); StartRefresh(); });
+        Receive<MetadataArrived>(OnMetadata);
+        Receive<GatewayResolved>(OnGatewayResolved);
+        Receive<GetRoute>(OnGetRoute);
+        Receive<GetAnyGateway>(_ => Sender.Tell(AnyGateway() ?? (object)new Status.Failure(
+            new ActorLogException(ErrorCode.BrokerNotAvailable, "No broker is reachable"))));
+        Receive<RetryTick>(_ => { foreach (var key in _accumulators.Keys.ToList()) TrySend(key); });
+    }
+
+    public static Props Props(ClientSettings settings, IReadOnlyList<string> bootstrap, IActorRef bootstrapGateway) =>
+        Akka.Actor.Props.Create(() => new ClientActor(settings, bootstrap, bootstrapGateway));
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private static long NowMs => Environment.TickCount64;
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer(nameof(RetryTick), RetryTick.Instance, TimeSpan.FromMilliseconds(100));
+        StartRefresh();
+    }
+
+    protected override void PostStop()
+    {
+        var error = new ActorLogException(ErrorCode.BrokerNotAvailable, "The client was closed before the record was acknowledged");
+        foreach (var acc in _accumulators.Values)
+            foreach (var p in acc.Queue) p.Request.Completion.TrySetException(error);
+        foreach (var r in _waitingForMetadata) r.Completion.TrySetException(error);
+    }
+
+    private IActorRef? AnyGateway() => _bootstrapGateway ?? _gateways.Values.FirstOrDefault();
+
+    private void StartRefresh()
+    {
+        if (_refreshing) return;
+        var gateway = AnyGateway();
+        if (gateway is null)
+        {
+            FailWaiting(new ErrorInfo(ErrorCode.BrokerNotAvailable, $"No broker of {string.Join(",", _bootstrap)} is reachable"));
+            return;
+        }
+        _refreshing = true;
+        gateway.Ask<GatewayProtocol.MetadataResult>(new GatewayProtocol.GetMetadata(null), _settings.ConnectTimeout)
+            .PipeTo(Self, success: r => new MetadataArrived(r, null, gateway), failure: e => new MetadataArrived(null, e, gateway));
+    }
+
+    private void OnMetadata(MetadataArrived arrived)
+    {
+        _refreshing = false;
+        if (arrived.Result is null)
+        {
+            _log.Warning("Metadata request failed: {0}", arrived.Failure?.Message);
+            // That broker may be gone: forget it and try another known one.
+            if (arrived.From is not null)
+            {
+                if (arrived.From.Equals(_bootstrapGateway)) _bootstrapGateway = null;
+                foreach (var id in _gateways.Where(g => g.Value.Equals(arrived.From)).Select(g => g.Key).ToList()) _gateways.Remove(id);
+            }
+            if (AnyGateway() is not null) StartRefresh();
+            else
+            {
+                ResolveAll();
+                FailWaiting(new ErrorInfo(ErrorCode.BrokerNotAvailable, $"No broker answered a metadata request: {arrived.Failure?.Message}"));
+            }
+            return;
+        }
+        _metadata = arrived.Result;
+        _topics = _metadata.Topics.ToDictionary(t => t.Name);
+        ResolveAll();
+        foreach (var waiter in _metadataWaiters) waiter.Tell(_metadata);
+        _metadataWaiters.Clear();
+        var waiting = _waitingForMetadata.ToList();
+        _waitingForMetadata.Clear();
+        foreach (var request in waiting) Dispatch(request, afterRefresh: true);
+        foreach (var key in _accumulators.Keys.ToList()) TrySend(key);
+    }
+
+    private void FailWaiting(ErrorInfo error)
+    {
+        foreach (var request in _waitingForMetadata) request.Completion.TrySetException(new ActorLogException(error));
+        _waitingForMetadata.Clear();
+        foreach (var waiter in _metadataWaiters) waiter.Tell(new Status.Failure(new ActorLogException(error)));
+        _metadataWaiters.Clear();
+    }
+
+    /// <summary>Looks up the gateway of every broker we do not have yet.</summary>
+    private void ResolveAll()
+    {
+        foreach (var broker in _metadata.Brokers)
+        {
+            if (_gateways.ContainsKey(broker.Id) || !_resolving.Add(broker.Id) || broker.Status != "up") continue;
+            var id = broker.Id;
+            Context.ActorSelection($"akka.tcp://actorlog@{broker.Host}:{broker.Port}/user/{GatewayActor.Name}")
+                .ResolveOne(_settings.ConnectTimeout)
+                .PipeTo(Self, success: r => new GatewayResolved(id, r), failure: _ => new GatewayResolved(id, null));
+        }
+    }
+
+    private void OnGatewayResolved(GatewayResolved resolved)
+    {
+        _resolving.Remove(resolved.BrokerId);
+        if (resolved.Gateway is null) return;
+        _gateways[resolved.BrokerId] = resolved.Gateway;
+        foreach (var key in _accumulators.Keys.ToList()) TrySend(key);
+    }
+
+    private void OnGetRoute(GetRoute request)
+    {
+        if (request.Refresh) StartRefresh();
+        if (!_topics.TryGetValue(request.Partition.Topic, out var topic))
+        {
+            Sender.Tell(new Route(null, 0, new ErrorInfo(ErrorCode.UnknownTopicOrPartition, $"Unknown topic '{request.Partition.Topic}'")));
+            return;
+        }
+        if (request.Partition.Partition < 0 || request.Partition.Partition >= topic.Partitions.Count)
+        {
+            Sender.Tell(new Route(null, topic.Partitions.Count, new ErrorInfo(ErrorCode.UnknownTopicOrPartition,
+                $"Topic '{topic.Name}' has partitions 0..{topic.Partitions.Count - 1}; there is no partition {request.Partition.Partition}")));
+            return;
+        }
+        var leader = topic.Partitions[request.Partition.Partition].Leader;
+        Sender.Tell(_gateways.TryGetValue(leader, out var gateway)
+            ? new Route(gateway, topic.Partitions.Count, null)
+            : new Route(null, topic.Partitions.Count, new ErrorInfo(ErrorCode.LeaderNotAvailable,
+                $"The leader of {request.Partition} (broker {leader}) is not reachable yet")));
+    }
+
+    private void OnProduce(ClientProtocol.ProduceRecord request) => Dispatch(request, afterRefresh: false);
+
+    private void Dispatch(ClientProtocol.ProduceRecord request, bool afterRefresh)
+    {
+        if (!_topics.TryGetValue(request.Topic, out var topic))
+        {
+            if (afterRefresh)
+            {
+                request.Completion.TrySetException(new ActorLogException(ErrorCode.UnknownTopicOrPartition, $"Unknown topic '{request.Topic}'"));
+                return;
+            }
+            _waitingForMetadata.Add(request);
+            StartRefresh();
+            return;
+        }
+        var count = topic.Partitions.Count;
+        int partition;
+        if (request.Partition is { } explicitPartition)
+        {
+            if (explicitPartition < 0 || explicitPartition >= count)
+            {
+                request.Completion.TrySetException(new ActorLogException(ErrorCode.UnknownTopicOrPartition,
+                    $"Topic '{topic.Name}' has partitions 0..{count - 1}; there is no partition {explicitPartition}"));
+                return;
+            }
+            partition = explicitPartition;
+        }
+        else if (request.Record.Key is { } key) partition = KafkaPartitioner.PartitionForKey(key, count);
+        else partition = StickyPartition(topic.Name, count);
+
+        var size = request.Record.SizeInBytes;
+        if (size > topic.Config.MaxMessageBytes)
+        {
+            request.Completion.TrySetException(new ActorLogException(ErrorCode.RecordTooLarge,
+                $"A record of {size} bytes is larger than max.message.bytes = {topic.Config.MaxMessageBytes} of topic {topic.Name}"));
+            return;
+        }
+        var pk = new PartitionKey(new TopicPartition(topic.Name, partition), request.Acks);
+        if (!_accumulators.TryGetValue(pk, out var acc)) _accumulators[pk] = acc = new Accumulator();
+        acc.Queue.AddLast(new Pending(request, size));
+        TrySend(pk);
+    }
+
+    /// <summary>Kafka's sticky partitioner for records without a key: one partition until its batch is sent.</summary>
+    private int StickyPartition(string topic, int count)
+    {
+        if (!_sticky.TryGetValue(topic, out var p) || p >= count) _sticky[topic] = p = Random.Shared.Next(count);
+        return p;
+    }
+
+    private void TrySend(PartitionKey key)
+    {
+        if (!_accumulators.TryGetValue(key, out var acc)) return;
+        ExpireOverdue(key, acc);
+        if (acc.Queue.Count == 0 || acc.RetryNotBeforeMs > NowMs) return;
+        if (!_topics.TryGetValue(key.Partition.Topic, out var topic) || key.Partition.Partition >= topic.Partitions.Count) return;
+        var leader = topic.Partitions[key.Partition.Partition].Leader;
+        if (!_gateways.TryGetValue(leader, out var gateway))
+        {
+            if (leader < 0 || !_metadata.Brokers.Any(b => b.Id == leader)) StartRefresh();
+            else ResolveAll();
+            return;
+        }
+        while (acc.Queue.Count > 0 && acc.InFlight < _settings.MaxInFlightPerPartition)
+        {
+            var batch = new List<Pending>();
+            var bytes = 0;
+            while (acc.Queue.First is { } node && (batch.Count == 0 || bytes + node.Value.Size <= Math.Min(_settings.BatchMaxBytes, topic.Config.MaxMessageBytes)))
+            {
+                batch.Add(node.Value);
+                bytes += node.Value.Size;
+                acc.Queue.RemoveFirst();
+            }
+            if (_sticky.TryGetValue(key.Partition.Topic, out var sticky) && sticky == key.Partition.Partition) _sticky.Remove(key.Partition.Topic);
+            Send(key, acc, gateway, batch);
+        }
+    }
+
+    private void Send(PartitionKey key, Accumulator acc, IActorRef gateway, List<Pending> batch)
+    {
+        var produce = new PartitionProtocol.Produce(key.Partition, (short)key.Acks, batch.Select(p => p.Request.Record).ToArray(),
+            -1, -1, (int)_settings.RequestTimeout.TotalMilliseconds);
+        if (key.Acks == Acks.None)
+        {
+            gateway.Tell(produce, ActorRefs.NoSender);
+            foreach (var p in batch) p.Request.Completion.TrySetResult(new DeliveryResult(key.Partition.Topic, key.Partition.Partition, -1));
+            return;
+        }
+        acc.InFlight++;
+        gateway.Ask<PartitionProtocol.ProduceResult>(produce, _settings.RequestTimeout + TimeSpan.FromSeconds(1))
+            .PipeTo(Self, success: r => new BatchDone(key, batch, r, null), failure: e => new BatchDone(key, batch, null, e));
+    }
+
+    private void OnBatchDone(BatchDone done)
+    {
+        var acc = _accumulators[done.Key];
+        acc.InFlight--;
+        var tp = done.Key.Partition;
+        if (done.Result is { Error: null } ok)
+        {
+            for (var i = 0; i < done.Batch.Count; i++)
+                done.Batch[i].Request.Completion.TrySetResult(new DeliveryResult(tp.Topic, tp.Partition, ok.BaseOffset + i));
+        }
+        else
+        {
+            var error = done.Result?.Error ?? new ErrorInfo(ErrorCode.RequestTimedOut, $"No answer from the leader of {tp}: {done.Failure?.Message}");
+            if (error.Code.IsRetriable())
+            {
+                // Put the batch back in front, in order, and try again once the metadata is fresh.
+                for (var i = done.Batch.Count - 1; i >= 0; i--) acc.Queue.AddFirst(done.Batch[i]);
+                acc.RetryNotBeforeMs = NowMs + 100;
+                if (error.Code is not (ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend)) StartRefresh();
+                _log.Debug("{0}: retrying {1} record(s) after {2}", tp, done.Batch.Count, error);
+            }
+            else
+            {
+                foreach (var p in done.Batch) p.Request.Completion.TrySetException(new ActorLogException(error));
+            }
+        }
+        TrySend(done.Key);
+    }
+
+    private static void ExpireOverdue(PartitionKey key, Accumulator acc)
+    {
+        var now = NowMs;
+        while (acc.Queue.First is { } node && node.Value.Request.DeadlineMs <= now)
+        {
+            acc.Queue.RemoveFirst();
+            node.Value.Request.Completion.TrySetException(new ActorLogException(ErrorCode.RequestTimedOut,
+                $"{key.Partition}: the record was not acknowledged within the delivery timeout"));
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Akka.Actor;
+using ActorLog.Common;
+using ActorLog.Gateway;
+using ActorLog.Log;
+
+namespace ActorLog.Client;
+
+/// <summary>Messages between the client API and its client actor (same process; never serialized).</summary>
+internal static class ClientProtocol
+{
+    public sealed record ProduceRecord(string Topic, int? Partition, Record Record, Acks Acks,
+        TaskCompletionSource<DeliveryResult> Completion, long DeadlineMs);
+
+    /// <summary>Answers with a <see cref="Route"/>: the gateway of the partition's leader.</summary>
+    public sealed record GetRoute(TopicPartition Partition, bool Refresh);
+
+    public sealed record Route(IActorRef? Gateway, int PartitionCount, ErrorInfo? Error);
+
+    /// <summary>Answers with the <see cref="GatewayProtocol.MetadataResult"/> after refreshing it.</summary>
+    public sealed record RefreshMetadata;
+
+    /// <summary>Answers with any live broker's gateway (for admin calls).</summary>
+    public sealed record GetAnyGateway;
+}

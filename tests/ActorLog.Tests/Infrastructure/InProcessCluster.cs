@@ -1,0 +1,107 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ActorLog.Client;
+using ActorLog.Hosting;
+
+namespace ActorLog.Tests.Infrastructure;
+
+/// <summary>
+/// Several brokers in one test process: each its own ActorSystem (built by the production hosting code),
+/// its own SQLite file, joined over loopback Akka.Remote on free ports.
+/// </summary>
+public sealed class InProcessCluster : IAsyncDisposable
+{
+    private readonly string _root;
+    private readonly int[] _ports;
+    private readonly IHost?[] _hosts;
+
+    private InProcessCluster(int brokers)
+    {
+        _root = Path.Combine(Path.GetTempPath(), "actorlog-tests", Guid.NewGuid().ToString("N"));
+        _ports = FreePorts.Take(brokers);
+        _hosts = new IHost?[brokers];
+    }
+
+    public string Bootstrap => string.Join(",", _ports.Select(p => $"127.0.0.1:{p}"));
+
+    public int Count => _hosts.Length;
+
+    public static async Task<InProcessCluster> StartAsync(int brokers, TimeSpan? timeout = null)
+    {
+        var cluster = new InProcessCluster(brokers);
+        for (var i = 0; i < brokers; i++) await cluster.StartBrokerAsync(i);
+        await cluster.WaitForMembersAsync(brokers, timeout ?? TimeSpan.FromSeconds(30));
+        return cluster;
+    }
+
+    public BrokerOptions OptionsFor(int index) => new()
+    {
+        BrokerId = index + 1,
+        Host = "127.0.0.1",
+        Port = _ports[index],
+        Seeds = _ports.Select(p => $"127.0.0.1:{p}").ToList(),
+        DataDir = DataDir(index),
+        ExtraHocon = "akka.loglevel = WARNING",
+    };
+
+    public string DataDir(int index) => Path.Combine(_root, $"broker-{index + 1}");
+
+    public async Task StartBrokerAsync(int index)
+    {
+        var host = BrokerHosting.BuildBrokerHost(OptionsFor(index));
+        await host.StartAsync();
+        _hosts[index] = host;
+    }
+
+    public ActorSystem System(int index) => _hosts[index]!.Services.GetRequiredService<ActorSystem>();
+
+    public async Task StopBrokerAsync(int index)
+    {
+        if (_hosts[index] is not { } host) return;
+        _hosts[index] = null;
+        await host.StopAsync();
+        host.Dispose();
+    }
+
+    /// <summary>Kills a broker's ActorSystem without leaving the cluster (as a crash would look to the others).</summary>
+    public async Task CrashBrokerAsync(int index)
+    {
+        if (_hosts[index] is not { } host) return;
+        _hosts[index] = null;
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        // Abort: no graceful leave; the others see it unreachable and down it.
+        await system.Terminate();
+        host.Dispose();
+    }
+
+    public async Task WaitForMembersAsync(int upCount, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var running = Enumerable.Range(0, Count).Where(i => _hosts[i] is not null).ToList();
+            var ok = running.All(i =>
+            {
+                var state = Cluster.Get(System(i)).State;
+                return state.Members.Count(m => m.Status == MemberStatus.Up) == upCount && state.Unreachable.Count == 0;
+            });
+            if (ok) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Cluster did not reach {upCount} Up members within {timeout}");
+            await Task.Delay(100);
+        }
+    }
+
+    public Task<ActorLogClient> ConnectAsync() => ActorLogClient.ConnectAsync(Bootstrap);
+
+    public async ValueTask DisposeAsync()
+    {
+        // One at a time: stopping several systems at the same instant times out cluster exit.
+        for (var i = _hosts.Length - 1; i >= 0; i--)
+        {
+            try { await StopBrokerAsync(i); } catch { /* a broken broker must not hide the test's own failure */ }
+        }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

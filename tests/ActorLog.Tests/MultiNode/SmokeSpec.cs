@@ -1,0 +1,24 @@
+using ActorLog.Client;
+using ActorLog.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorLog.Tests.MultiNode;
+
+public sealed class SmokeSpec(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Three_brokers_create_produce_fetch()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(3);
+        await using var client = await cluster.ConnectAsync();
+        var topic = await client.CreateTopicAsync("smoke", 3, 3, 2);
+        output.WriteLine(string.Join("; ", topic.Partitions.Select(p => $"{p.Partition}: leader {p.Leader} replicas [{string.Join(",", p.Replicas)}]")));
+        var r = await client.ProduceAsync("smoke", "k1", "v1", Acks.All);
+        output.WriteLine($"produced at {r.Partition}/{r.Offset}");
+        var fetched = await client.FetchAsync("smoke", r.Partition, 0);
+        Assert.Single(fetched.Records);
+        var d = await client.DescribeTopicAsync("smoke");
+        foreach (var p in d.Partitions) output.WriteLine($"{p.Partition}: leader {p.Leader} epoch {p.LeaderEpoch} isr [{string.Join(",", p.Isr)}] leo {p.LogEndOffset} hw {p.HighWatermark}");
+    }
+}
