@@ -36,6 +36,7 @@ public sealed partial class ReplicaActor
         _highWatermark = _leader.HighWatermark;
         _log.Info("{0}: leader at epoch {1}, log-end offset {2}, high watermark {3}, ISR [{4}]",
             _tp, p.LeaderEpoch, _partitionLog.LogEndOffset, _highWatermark, string.Join(",", _leader.InSyncReplicas));
+        Timers.Cancel(nameof(SubscribeTick));
         Timers.StartPeriodicTimer(nameof(IsrCheckTick), IsrCheckTick.Instance, _settings.IsrCheckInterval);
         Become(Leader);
     }
@@ -50,7 +51,11 @@ public sealed partial class ReplicaActor
         Command<ReplicationProtocol.FollowerAck>(OnFollowerAck);
         Command<ControllerProtocol.AlterIsrResult>(OnAlterIsrResult);
         Command<IsrCheckTick>(_ => OnIsrCheck());
-        Command<ReplicaManagerProtocol.BrokerDown>(d => ProposeIsrChange(Array.Empty<int>(), new[] { d.BrokerId }));
+        Command<ReplicaManagerProtocol.BrokerDown>(d =>
+        {
+            _leader!.OnFollowerGone(d.BrokerId);
+            ProposeIsrChange(Array.Empty<int>(), new[] { d.BrokerId });
+        });
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
         Command<ReplicaManagerProtocol.DeletePartition>(_ => { StepDownIfLeader("topic deleted"); DeleteAndStop(); });
         // A follower's push from an older epoch may still arrive; ignore it.

@@ -67,9 +67,18 @@ public sealed class LeaderReplicationState
     }
 
     /// <summary>Followers outside the ISR that have caught up far enough to join it (Kafka: LEO ≥ HW and ≥ epoch start).</summary>
+    /// <summary>Only subscribed followers count: a gone follower's last offset says nothing of what it has now.</summary>
     public IReadOnlyList<int> ExpandCandidates() => _followers.Values
-        .Where(f => !_isr.Contains(f.BrokerId) && f.LogEndOffset >= HighWatermark && f.LogEndOffset >= EpochStartOffset)
+        .Where(f => f.Subscriber is not null && !_isr.Contains(f.BrokerId) && f.LogEndOffset >= HighWatermark && f.LogEndOffset >= EpochStartOffset)
         .Select(f => f.BrokerId).ToList();
+
+    /// <summary>The follower's broker left: it stops receiving pushes until it subscribes again.</summary>
+    public void OnFollowerGone(int brokerId)
+    {
+        if (!_followers.TryGetValue(brokerId, out var f)) return;
+        f.Subscriber = null;
+        f.NextOffsetToSend = -1;
+    }
 
     /// <summary>In-sync followers that have not been caught up for longer than <paramref name="maxLagMs"/>.</summary>
     public IReadOnlyList<int> ShrinkCandidates(long nowMs, long maxLagMs)

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using ActorLog.Client;
+
+namespace ActorLog.Cli.Commands;
+
+/// <summary>actorlog topics create|list|describe|delete</summary>
+internal static class TopicsCommand
+{
+    public static Command Create()
+    {
+        var topics = new Command("topics", "Create, list, describe and delete topics");
+        topics.Subcommands.Add(CreateCommand());
+        topics.Subcommands.Add(ListCommand());
+        topics.Subcommands.Add(DescribeCommand());
+        topics.Subcommands.Add(DeleteCommand());
+        return topics;
+    }
+
+    private static Command CreateCommand()
+    {
+        var name = new Argument<string>("name") { Description = "Topic name: 1-249 of [a-zA-Z0-9._-]" };
+        var partitions = new Option<int>("--partitions") { Description = "Number of partitions", Required = true };
+        var rf = new Option<int>("--replication-factor") { Description = "Replicas per partition, each on a different broker", Required = true };
+        var minIsr = new Option<int>("--min-insync-replicas") { Description = "In-sync replicas acks=all needs (default: broker setting)" };
+        var maxBytes = new Option<int>("--max-message-bytes") { Description = "Largest record accepted (default: broker setting)" };
+        var cmd = new Command("create", "Create a topic") { name, partitions, rf, minIsr, maxBytes };
+        cmd.SetAction((r, ct) => CommonOptions.WithClient(r, ct, async client =>
+        {
+            var topic = await client.CreateTopicAsync(r.GetValue(name)!, r.GetValue(partitions), r.GetValue(rf),
+                r.GetValue(minIsr), r.GetValue(maxBytes), ct);
+            if (CommonOptions.Json(r))
+                Output.Json(new { topic = topic.Name, partitions = topic.Partitions.Count, replicationFactor = topic.Partitions[0].Replicas.Count,
+                    minInsyncReplicas = topic.Config.MinInsyncReplicas });
+            else Console.Out.WriteLine($"Created topic {topic.Name} with {topic.Partitions.Count} partition(s), replication factor {topic.Partitions[0].Replicas.Count}.");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command ListCommand()
+    {
+        var cmd = new Command("list", "List topics");
+        cmd.SetAction((r, ct) => CommonOptions.WithClient(r, ct, async client =>
+        {
+            var topics = await client.ListTopicsAsync(ct);
+            if (CommonOptions.Json(r))
+                Output.Json(topics.Select(t => new { topic = t.Name, partitions = t.Partitions.Count, replicationFactor = t.Partitions[0].Replicas.Count }));
+            else Output.Table(new[] { "TOPIC", "PARTITIONS", "REPLICATION-FACTOR" },
+                topics.Select(t => (IReadOnlyList<string>)new[] { t.Name, t.Partitions.Count.ToString(), t.Partitions[0].Replicas.Count.ToString() }));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command DescribeCommand()
+    {
+        var name = new Argument<string>("name");
+        var cmd = new Command("describe", "Per partition: leader, epoch, replicas, in-sync replicas, log-end offset, high watermark") { name };
+        cmd.SetAction((r, ct) => CommonOptions.WithClient(r, ct, async client =>
+        {
+            var d = await client.DescribeTopicAsync(r.GetValue(name)!, ct);
+            if (CommonOptions.Json(r))
+            {
+                Output.Json(new
+                {
+                    topic = d.Name,
+                    minInsyncReplicas = d.Config?.MinInsyncReplicas,
+                    partitions = d.Partitions.Select(p => new
+                    {
+                        partition = p.Partition, leader = p.Leader, leaderEpoch = p.LeaderEpoch, replicas = p.Replicas, isr = p.Isr,
+                        logEndOffset = p.LogEndOffset, highWatermark = p.HighWatermark,
+                    }),
+                });
+                return 0;
+            }
+            Console.Out.WriteLine($"Topic: {d.Name}  Partitions: {d.Partitions.Count}  MinInsyncReplicas: {d.Config?.MinInsyncReplicas}");
+            Output.Table(new[] { "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-END-OFFSET", "HIGH-WATERMARK" },
+                d.Partitions.Select(p => (IReadOnlyList<string>)new[]
+                {
+                    p.Partition.ToString(), p.Leader < 0 ? "none (offline)" : p.Leader.ToString(), p.LeaderEpoch.ToString(),
+                    Output.Ids(p.Replicas), Output.Ids(p.Isr), p.LogEndOffset.ToString(), p.HighWatermark.ToString(),
+                }));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command DeleteCommand()
+    {
+        var name = new Argument<string>("name");
+        var cmd = new Command("delete", "Delete a topic and its data on every broker") { name };
+        cmd.SetAction((r, ct) => CommonOptions.WithClient(r, ct, async client =>
+        {
+            await client.DeleteTopicAsync(r.GetValue(name)!, ct);
+            if (CommonOptions.Json(r)) Output.Json(new { topic = r.GetValue(name), deleted = true });
+            else Console.Out.WriteLine($"Deleted topic {r.GetValue(name)}.");
+            return 0;
+        }));
+        return cmd;
+    }
+}
