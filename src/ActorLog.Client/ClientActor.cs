@@ -54,6 +54,10 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     private Dictionary<string, TopicMetadata> _topics = new();
     private IActorRef? _bootstrapGateway;
     private bool _refreshing;
+    private long _lastRefreshMs = long.MinValue / 2;
+
+    /// <summary>How often metadata is asked again while a partition has no usable leader.</summary>
+    private const long MetadataRetryMs = 250;
 
     public ClientActor(ClientSettings settings, IReadOnlyList<string> bootstrap, IActorRef bootstrapGateway)
     {
@@ -105,6 +109,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
             return;
         }
         _refreshing = true;
+        _lastRefreshMs = NowMs;
         gateway.Ask<GatewayProtocol.MetadataResult>(new GatewayProtocol.GetMetadata(null), _settings.ConnectTimeout)
             .PipeTo(Self, success: r => new MetadataArrived(r, null, gateway), failure: e => new MetadataArrived(null, e, gateway));
     }
@@ -249,8 +254,9 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         var leader = topic.Partitions[key.Partition.Partition].Leader;
         if (!_gateways.TryGetValue(leader, out var gateway))
         {
-            if (leader < 0 || !_metadata.Brokers.Any(b => b.Id == leader)) StartRefresh();
-            else ResolveAll();
+            // No leader, or its broker is not up (leaving, restarting): the controller will elect or it will return.
+            ResolveAll();
+            if (NowMs - _lastRefreshMs >= MetadataRetryMs) StartRefresh();
             return;
         }
         while (acc.Queue.Count > 0 && acc.InFlight < _settings.MaxInFlightPerPartition)

@@ -3,14 +3,17 @@ using ActorLog.Configuration;
 
 namespace ActorLog.Client;
 
-/// <summary>A client's ActorSystem: remoting only (not a cluster member), our serializer, logs to stderr.</summary>
+/// <summary>
+/// A client's ActorSystem: remoting only (not a cluster member), our serializer, logs to stderr. Only errors are
+/// logged: connection trouble reaches the caller as a typed error, not as remoting warnings.
+/// </summary>
 internal static class ClientConfig
 {
     public static Config Build(string bindHost) => ConfigurationFactory.ParseString($$"""
         akka {
           actor.provider = remote
           loggers = ["ActorLog.Client.StdErrLogger, ActorLog.Client"]
-          loglevel = WARNING
+          loglevel = ERROR
           stdout-loglevel = OFF
           remote {
             log-remote-lifecycle-events = off

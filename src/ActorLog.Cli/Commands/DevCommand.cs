@@ -92,6 +92,11 @@ internal static class DevCommand
             ct.ThrowIfCancellationRequested();
             if (processes.FirstOrDefault(p => p.HasExited) is { } dead)
                 throw new InvalidOperationException($"A broker process (pid {dead.Id}) exited with code {dead.ExitCode}; see its broker.log");
+            if (!Ports(bootstrap).All(p => !IsFree(p)))
+            {
+                await Task.Delay(250, ct);
+                continue;
+            }
             try
             {
                 await using var client = await ActorLogClient.ConnectAsync(bootstrap, ct: ct);
@@ -106,6 +111,8 @@ internal static class DevCommand
         }
         throw new TimeoutException($"The cluster did not come up with {n} brokers within 90 s");
     }
+
+    private static IEnumerable<int> Ports(string bootstrap) => bootstrap.Split(',').Select(a => int.Parse(a[(a.LastIndexOf(':') + 1)..]));
 
     /// <summary>SIGTERM each broker in turn (they leave the cluster gracefully), SIGKILL after 20 s.</summary>
     private static async Task StopAll(List<Process> processes)

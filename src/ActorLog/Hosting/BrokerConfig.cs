@@ -24,7 +24,10 @@ public static class BrokerConfig
         if (!string.IsNullOrEmpty(configFile))
         {
             if (!File.Exists(configFile)) throw new BrokerConfigException($"Config file '{configFile}' does not exist");
-            try { fileConfig = ConfigurationFactory.ParseString(File.ReadAllText(configFile)); }
+            var text = File.ReadAllText(configFile);
+            if (HoconSyntax.Check(text) is { } syntaxError)
+                throw new BrokerConfigException($"Config file '{configFile}' is not valid HOCON: {syntaxError}");
+            try { fileConfig = ConfigurationFactory.ParseString(text); }
             catch (Exception e) { throw new BrokerConfigException($"Config file '{configFile}' is not valid HOCON: {e.Message}"); }
         }
 
@@ -32,6 +35,11 @@ public static class BrokerConfig
             .WithFallback(fileConfig)
             .WithFallback(DefaultConfig.Load());
         var actorlog = layered.GetConfig("actorlog");
+        try { _ = ActorLogSettings.Create(actorlog); }
+        catch (Exception e) when (e is not BrokerConfigException)
+        {
+            throw new BrokerConfigException($"Invalid actorlog setting{(configFile is null ? "" : $" (config file '{configFile}')")}: {e.Message}");
+        }
 
         var brokerId = actorlog.GetInt("broker-id");
         if (brokerId < 0) throw new BrokerConfigException($"broker-id must be 0 or more, got {brokerId}");

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 
 namespace ActorLog.Tests.MultiNode;
 
+[Collection(MultiNodeCollection.Name)]
 public sealed class SmokeSpec(ITestOutputHelper output)
 {
     [Fact]

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace ActorLog.IntegrationTests.Infrastructure;
+
+/// <summary>Three (or more) real broker processes on free loopback ports, each with its own data dir.</summary>
+public sealed class ProcessCluster : IAsyncDisposable
+{
+    private readonly ITestOutputHelper _output;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "actorlog-it", Guid.NewGuid().ToString("N"));
+    private readonly int[] _ports;
+
+    public ProcessCluster(int brokers, ITestOutputHelper output)
+    {
+        _output = output;
+        _ports = ActorLogCli.FreePorts(brokers);
+        Nodes = new NodeProcess?[brokers];
+    }
+
+    public NodeProcess?[] Nodes { get; }
+
+    public string Seeds => string.Join(",", _ports.Select(p => $"127.0.0.1:{p}"));
+
+    public string Bootstrap => Seeds;
+
+    public string DataDir(int brokerId) => Path.Combine(_root, $"broker-{brokerId}");
+
+    public void Start(int brokerId) =>
+        Nodes[brokerId - 1] = NodeProcess.Start(brokerId, _ports[brokerId - 1], Seeds, DataDir(brokerId));
+
+    public async Task StartAllAsync()
+    {
+        for (var id = 1; id <= Nodes.Length; id++) Start(id);
+        await WaitForBrokersUpAsync(Nodes.Length, TimeSpan.FromSeconds(90));
+    }
+
+    public Task<ActorLogCli.Result> RunAsync(string? stdin, params string[] args) =>
+        ActorLogCli.RunAsync(stdin, new[] { "--bootstrap", Bootstrap }.Concat(args).ToArray());
+
+    public async Task<JsonElement> JsonAsync(params string[] args)
+    {
+        var result = await RunAsync(null, args.Concat(new[] { "--output", "json" }).ToArray());
+        if (result.ExitCode != 0) throw new InvalidOperationException($"actorlog {string.Join(" ", args)} failed: {result}");
+        return JsonDocument.Parse(result.StdOut).RootElement.Clone();
+    }
+
+    public async Task WaitForBrokersUpAsync(int count, TimeSpan timeout)
+    {
+        await Eventually.Async(async () =>
+        {
+            var status = await JsonAsync("cluster", "status");
+            var up = status.GetProperty("brokers").EnumerateArray().Count(b => b.GetProperty("status").GetString() == "up");
+            if (up != count || status.GetProperty("controller").GetInt32() < 0)
+                throw new InvalidOperationException($"{up} of {count} brokers up");
+        }, timeout);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes.Where(n => n is not null))
+        {
+            if (node!.HasExited) _output.WriteLine($"--- broker {node.BrokerId} (exited) output tail:\n{Tail(node.Output)}");
+            node.Kill();
+            node.Dispose();
+        }
+        try { Directory.Delete(_root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        await Task.CompletedTask;
+    }
+
+    public static string Tail(string text, int lines = 40) => string.Join("\n", text.Split('\n').TakeLast(lines));
+}

@@ -1,0 +1,40 @@
+using Akka.Actor;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using ActorLog.Common;
+using ActorLog.Log;
+using ActorLog.Partition;
+
+namespace ActorLog.Tests.Infrastructure;
+
+/// <summary>Reads a replica's partition log straight from a broker's journal (not from the actor's memory).</summary>
+public static class JournalReader
+{
+    public static async Task<PartitionLog> ReadAsync(ActorSystem system, TopicPartition tp)
+    {
+        var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        var events = await journal.CurrentEventsByPersistenceId(ReplicaActor.PersistenceIdFor(tp), 0, long.MaxValue)
+            .RunWith(Sink.Seq<EventEnvelope>(), system.Materializer());
+        var log = new PartitionLog();
+        foreach (var e in events)
+        {
+            switch (e.Event)
+            {
+                case RecordBatch b: log.Append(b); break;
+                case LogTruncated t: log.TruncateTo(t.Offset); break;
+                default: throw new InvalidOperationException($"Unexpected journal event {e.Event.GetType()}");
+            }
+        }
+        return log;
+    }
+
+    /// <summary>(offset, key, value) of every record, in offset order.</summary>
+    public static List<(long Offset, string? Key, string? Value)> Flatten(PartitionLog log) =>
+        log.Read(0, log.LogEndOffset, int.MaxValue)
+            .SelectMany(b => b.Records.Select((r, i) => (b.BaseOffset + i,
+                r.Key is null ? null : System.Text.Encoding.UTF8.GetString(r.Key),
+                r.Value is null ? null : System.Text.Encoding.UTF8.GetString(r.Value))))
+            .ToList();
+}
