@@ -43,7 +43,7 @@ public sealed class InProcessCluster : IAsyncDisposable
         Port = _ports[index],
         Seeds = _ports.Select(p => $"127.0.0.1:{p}").ToList(),
         DataDir = DataDir(index),
-        ExtraHocon = "akka.loglevel = WARNING",
+        ExtraHocon = "akka.loglevel = WARNING\nakka.cluster.failure-detector.acceptable-heartbeat-pause = 5s",
     };
 
     public string DataDir(int index) => Path.Combine(_root, $"broker-{index + 1}");
