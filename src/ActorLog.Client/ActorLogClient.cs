@@ -132,7 +132,10 @@ public sealed class ActorLogClient : IAsyncDisposable
         var result = await AdminAsync<ControllerProtocol.TopicResult>(
             new ControllerProtocol.CreateTopic(name, partitions, replicationFactor, minInsyncReplicas, maxMessageBytes), ct);
         if (result.Error is not null) throw new ActorLogException(result.Error);
-        await RefreshMetadataAsync(ct);
+        // The controller answered after a majority write; wait until the broker we ask has it too.
+        var deadline = DateTime.UtcNow + Settings.RequestTimeout;
+        while (!(await RefreshMetadataAsync(ct)).Topics.Any(t => t.Name == name) && DateTime.UtcNow < deadline)
+            await Task.Delay(50, ct);
         return result.Topic!;
     }
 

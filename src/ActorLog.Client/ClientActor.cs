@@ -48,7 +48,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, IActorRef> _gateways = new();
     private readonly HashSet<int> _resolving = new();
     private readonly Dictionary<string, int> _sticky = new();
-    private readonly List<ClientProtocol.ProduceRecord> _waitingForMetadata = new();
+    private readonly List<(ClientProtocol.ProduceRecord Request, long SinceMs)> _waitingForMetadata = new();
     private readonly List<IActorRef> _metadataWaiters = new();
     private GatewayProtocol.MetadataResult _metadata = new(Array.Empty<BrokerInfo>(), -1, Array.Empty<TopicMetadata>(), null);
     private Dictionary<string, TopicMetadata> _topics = new();
@@ -58,6 +58,9 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
 
     /// <summary>How often metadata is asked again while a partition has no usable leader.</summary>
     private const long MetadataRetryMs = 250;
+
+    /// <summary>How long a record waits for an unknown topic to appear before it fails with UnknownTopicOrPartition.</summary>
+    private const long UnknownTopicWaitMs = 2000;
 
     public ClientActor(ClientSettings settings, IReadOnlyList<string> bootstrap, IActorRef bootstrapGateway)
     {
@@ -73,7 +76,11 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         Receive<GetRoute>(OnGetRoute);
         Receive<GetAnyGateway>(_ => Sender.Tell(AnyGateway() ?? (object)new Status.Failure(
             new ActorLogException(ErrorCode.BrokerNotAvailable, "No broker is reachable"))));
-        Receive<RetryTick>(_ => { foreach (var key in _accumulators.Keys.ToList()) TrySend(key); });
+        Receive<RetryTick>(_ =>
+        {
+            foreach (var key in _accumulators.Keys.ToList()) TrySend(key);
+            if (_waitingForMetadata.Count > 0 && NowMs - _lastRefreshMs >= MetadataRetryMs) StartRefresh();
+        });
     }
 
     public static Props Props(ClientSettings settings, IReadOnlyList<string> bootstrap, IActorRef bootstrapGateway) =>
@@ -94,7 +101,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         var error = new ActorLogException(ErrorCode.BrokerNotAvailable, "The client was closed before the record was acknowledged");
         foreach (var acc in _accumulators.Values)
             foreach (var p in acc.Queue) p.Request.Completion.TrySetException(error);
-        foreach (var r in _waitingForMetadata) r.Completion.TrySetException(error);
+        foreach (var (r, _) in _waitingForMetadata) r.Completion.TrySetException(error);
     }
 
     private IActorRef? AnyGateway() => _bootstrapGateway ?? _gateways.Values.FirstOrDefault();
@@ -141,13 +148,13 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         _metadataWaiters.Clear();
         var waiting = _waitingForMetadata.ToList();
         _waitingForMetadata.Clear();
-        foreach (var request in waiting) Dispatch(request, afterRefresh: true);
+        foreach (var (request, since) in waiting) Dispatch(request, since);
         foreach (var key in _accumulators.Keys.ToList()) TrySend(key);
     }
 
     private void FailWaiting(ErrorInfo error)
     {
-        foreach (var request in _waitingForMetadata) request.Completion.TrySetException(new ActorLogException(error));
+        foreach (var (request, _) in _waitingForMetadata) request.Completion.TrySetException(new ActorLogException(error));
         _waitingForMetadata.Clear();
         foreach (var waiter in _metadataWaiters) waiter.Tell(new Status.Failure(new ActorLogException(error)));
         _metadataWaiters.Clear();
@@ -195,18 +202,20 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
                 $"The leader of {request.Partition} (broker {leader}) is not reachable yet")));
     }
 
-    private void OnProduce(ClientProtocol.ProduceRecord request) => Dispatch(request, afterRefresh: false);
+    private void OnProduce(ClientProtocol.ProduceRecord request) => Dispatch(request, null);
 
-    private void Dispatch(ClientProtocol.ProduceRecord request, bool afterRefresh)
+    /// <param name="waitingSinceMs">When the record started waiting for its topic to appear in the metadata.</param>
+    private void Dispatch(ClientProtocol.ProduceRecord request, long? waitingSinceMs)
     {
         if (!_topics.TryGetValue(request.Topic, out var topic))
         {
-            if (afterRefresh)
+            // A topic just created reaches every broker's metadata within moments; only then is it unknown.
+            if (waitingSinceMs is { } since && NowMs - since >= UnknownTopicWaitMs)
             {
                 request.Completion.TrySetException(new ActorLogException(ErrorCode.UnknownTopicOrPartition, $"Unknown topic '{request.Topic}'"));
                 return;
             }
-            _waitingForMetadata.Add(request);
+            _waitingForMetadata.Add((request, waitingSinceMs ?? NowMs));
             StartRefresh();
             return;
         }

@@ -31,12 +31,12 @@ internal static class NodeCommand
                 DataDir = r.GetValue(dataDir),
                 ConfigFile = r.GetValue(config),
             };
-            return await RunAsync(options);
+            return await RunAsync(options, ct);
         });
         return cmd;
     }
 
-    public static async Task<int> RunAsync(BrokerOptions options)
+    public static async Task<int> RunAsync(BrokerOptions options, CancellationToken ct)
     {
         IHost host;
         try
@@ -70,6 +70,8 @@ internal static class NodeCommand
         cluster.RegisterOnMemberUp(() => Console.Out.WriteLine($"Broker {settings.BrokerId} joined the cluster"));
         // Downed by the split brain resolver (or stopped in any other way): the process ends with its ActorSystem.
         _ = system.WhenTerminated.ContinueWith(_ => lifetime.StopApplication(), TaskScheduler.Default);
+        // SIGTERM / Ctrl-C arrive through the command line's token: leave the cluster gracefully.
+        await using var onSignal = ct.Register(lifetime.StopApplication);
         await host.WaitForShutdownAsync();
         Console.Out.WriteLine($"Broker {settings.BrokerId} stopped");
         return 0;

@@ -72,7 +72,8 @@ public static class BrokerConfig
         {
             case "sqlite":
                 var cs = Quote($"Data Source={Path.Combine(dataDir, "actorlog.db")}");
-                return $"akka.persistence.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}\n" +
+                // SQLite has one writer per file: concurrent journal transactions would only wait on its lock.
+                return $"akka.persistence.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs}, parallelism = 1 }}\n" +
                        $"akka.persistence.query.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}\n" +
                        $"akka.persistence.snapshot-store.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}";
             case "postgresql":

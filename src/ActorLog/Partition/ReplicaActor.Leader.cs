@@ -198,9 +198,7 @@ public sealed partial class ReplicaActor
         var truncateTo = DivergencePoint(ff.FetchOffset, ff.LastFetchedEpoch);
         Sender.Tell(new ReplicationProtocol.FollowerFetchResult(_tp, _leaderEpoch, truncateTo, _highWatermark, null));
         if (truncateTo >= 0) return; // it subscribes again once truncated
-        progress.Subscriber = Sender;
-        progress.NextOffsetToSend = ff.FetchOffset;
-        if (leader.OnFollowerAck(ff.FollowerBrokerId, ff.FetchOffset, NowMs)) OnHighWatermarkAdvanced();
+        if (leader.Subscribe(ff.FollowerBrokerId, Sender, ff.FetchOffset, NowMs)) OnHighWatermarkAdvanced();
         PumpFollower(progress);
     }
 

@@ -10,7 +10,12 @@ namespace ActorLog.Replication;
 public sealed class LeaderReplicationState
 {
     private readonly Dictionary<int, FollowerProgress> _followers = new();
+
+    /// <summary>The maximal ISR: what the controller recorded plus caught-up followers not yet recorded.</summary>
     private readonly SortedSet<int> _isr;
+
+    /// <summary>The ISR as the controller last recorded it.</summary>
+    private readonly SortedSet<int> _committedIsr;
 
     public LeaderReplicationState(int leaderBrokerId, int leaderEpoch, long epochStartOffset,
         IEnumerable<int> replicas, IEnumerable<int> isr, long logEndOffset, long highWatermark, long nowMs)
@@ -24,6 +29,7 @@ public sealed class LeaderReplicationState
         foreach (var id in replicas.Where(r => r != leaderBrokerId))
             _followers[id] = new FollowerProgress(id) { LastCaughtUpMs = nowMs, LastAckMs = nowMs };
         _isr.IntersectWith(_followers.Keys.Append(leaderBrokerId));
+        _committedIsr = new SortedSet<int>(_isr);
     }
 
     public int LeaderBrokerId { get; }
@@ -43,6 +49,20 @@ public sealed class LeaderReplicationState
 
     /// <summary>An ISR change sent to the controller and not yet confirmed; at most one at a time.</summary>
     public IReadOnlyList<int>? PendingIsr { get; private set; }
+
+    /// <summary>
+    /// A follower subscribed from <paramref name="fetchOffset"/>, its log end: pushes go to
+    /// <paramref name="subscriber"/> from there. Returns true when the high watermark moved.
+    /// </summary>
+    public bool Subscribe(int brokerId, object subscriber, long fetchOffset, long nowMs)
+    {
+        if (!_followers.TryGetValue(brokerId, out var f)) return false;
+        f.Subscriber = subscriber;
+        f.NextOffsetToSend = fetchOffset;
+        // Its log may have been truncated: what it has now is what it says, not the larger value acked before.
+        f.LogEndOffset = fetchOffset;
+        return OnFollowerAck(brokerId, fetchOffset, nowMs);
+    }
 
     /// <summary>The leader persisted up to <paramref name="logEndOffset"/>. Returns true when the high watermark moved.</summary>
     public bool OnLocalAppend(long logEndOffset)
@@ -110,14 +130,22 @@ public sealed class LeaderReplicationState
     public bool OnIsrCommitted(IReadOnlyCollection<int> isr)
     {
         PendingIsr = null;
+        _committedIsr.Clear();
+        foreach (var id in isr) _committedIsr.Add(id);
+        _committedIsr.Add(LeaderBrokerId);
         _isr.Clear();
-        foreach (var id in isr) _isr.Add(id);
-        _isr.Add(LeaderBrokerId);
+        _isr.UnionWith(_committedIsr);
         return AdvanceHighWatermark();
     }
 
     /// <summary>The controller refused the change (stale epoch or a newer state): forget it and try again later.</summary>
-    public void OnIsrRejected() => PendingIsr = null;
+    public void OnIsrRejected()
+    {
+        PendingIsr = null;
+        // Additions the controller did not record are proposed again by the next check.
+        _isr.Clear();
+        _isr.UnionWith(_committedIsr);
+    }
 
     private bool AdvanceHighWatermark()
     {

@@ -91,6 +91,8 @@ public class LeaderReplicationStateTests
     {
         var s = Leader(isr: new[] { 1 });
         Assert.Empty(s.ExpandCandidates());
+        s.Subscribe(2, "follower-2", 9, 100);
+        Assert.Empty(s.ExpandCandidates());
         s.OnFollowerAck(2, 9, 100);
         Assert.Empty(s.ExpandCandidates());
         s.OnFollowerAck(2, 10, 200);
@@ -103,7 +105,7 @@ public class LeaderReplicationStateTests
         // Follower 2 (in sync) holds the high watermark at 10 while the epoch began at 12.
         var s = Leader(isr: new[] { 1, 2 }, logEnd: 12, hw: 10, epochStart: 12);
         s.OnFollowerAck(2, 10, 100);
-        s.OnFollowerAck(3, 11, 100);
+        s.Subscribe(3, "follower-3", 11, 100);
         Assert.Equal(10, s.HighWatermark);
         Assert.Empty(s.ExpandCandidates());
         s.OnFollowerAck(3, 12, 200);
@@ -251,12 +253,12 @@ public class LeaderReplicationStateTests
         Assert.Equal(new[] { 1, 2 }, s.ProposeIsr(Array.Empty<int>(), new[] { 3 }));
     }
 
-    [Fact(Skip = "BUG: after OnIsrRejected an uncommitted ISR addition stays in the local ISR and is never proposed again")]
+    [Fact]
     public void A_rejected_addition_is_proposed_again_on_the_next_check()
     {
         var s = Leader(isr: new[] { 1, 2 });
         s.OnFollowerAck(2, 10, 100);
-        s.OnFollowerAck(3, 10, 100);
+        s.Subscribe(3, "follower-3", 10, 100);
         Assert.Equal(new[] { 1, 2, 3 }, s.ProposeIsr(s.ExpandCandidates(), Array.Empty<int>()));
         s.OnIsrRejected(); // e.g. the controller's majority write timed out: the controller's ISR is still [1,2]
 
@@ -265,5 +267,32 @@ public class LeaderReplicationStateTests
         var retry = s.ProposeIsr(s.ExpandCandidates(), s.ShrinkCandidates(200, Lag));
         Assert.NotNull(retry);
         Assert.Contains(3, retry);
+    }
+}
+
+public class LeaderReplicationStateSubscriptionTests
+{
+    [Fact]
+    public void A_gone_follower_is_not_proposed_for_the_isr_until_it_subscribes_again()
+    {
+        var s = new LeaderReplicationState(1, 0, 0, new[] { 1, 2 }, new[] { 1 }, 10, 10, 0);
+        s.Subscribe(2, "follower-2", 10, 0);
+        Assert.Equal(new[] { 2 }, s.ExpandCandidates());
+        s.OnFollowerGone(2);
+        Assert.Empty(s.ExpandCandidates());
+        s.Subscribe(2, "follower-2-again", 10, 5);
+        Assert.Equal(new[] { 2 }, s.ExpandCandidates());
+    }
+
+    [Fact]
+    public void Subscribing_from_a_truncated_log_end_lowers_what_the_leader_counts_for_it()
+    {
+        var s = new LeaderReplicationState(1, 3, 0, new[] { 1, 2 }, new[] { 1, 2 }, 20, 0, 0);
+        s.OnFollowerAck(2, 20, 0);
+        Assert.Equal(20, s.HighWatermark);
+        s.Subscribe(2, "follower-2", 15, 1);
+        Assert.Equal(15, s.Followers[2].LogEndOffset);
+        Assert.Equal(15, s.Followers[2].NextOffsetToSend);
+        Assert.Equal(20, s.HighWatermark); // never moves backwards
     }
 }

@@ -1,3 +1,4 @@
+using Record = ActorLog.Log.Record;
 using ActorLog.Log;
 using Xunit;
 
