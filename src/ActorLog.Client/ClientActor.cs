@@ -23,7 +23,10 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
 
     private sealed record GatewayResolved(int BrokerId, IActorRef? Gateway);
 
-    private sealed record BatchDone(PartitionKey Key, List<Pending> Batch, PartitionProtocol.ProduceResult? Result, Exception? Failure);
+    private sealed record BatchDone(PartitionKey Key, SentBatch Batch, PartitionProtocol.ProduceResult? Result, Exception? Failure);
+
+    /// <summary>A batch once sequenced: it keeps its producer id and sequence through every retry.</summary>
+    private sealed record SentBatch(PartitionProtocol.Produce Message, List<Pending> Records, bool IsRetry);
 
     private sealed record RetryTick
     {
@@ -34,11 +37,36 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
 
     private sealed record Pending(ClientProtocol.ProduceRecord Request, int Size);
 
+    /// <summary>
+    /// One partition's produce state. Batches are numbered per (producer id, partition) as Kafka's idempotent
+    /// producer does, so the leader drops a retried batch it already has and refuses one that overtook an
+    /// earlier batch: retries neither duplicate nor reorder records.
+    /// </summary>
     private sealed class Accumulator
     {
         public readonly LinkedList<Pending> Queue = new();
+        public readonly SortedDictionary<int, SentBatch> Retry = new();
         public int InFlight;
+        public int RetriesInFlight;
         public long RetryNotBeforeMs;
+        public long ProducerId = NewProducerId();
+        public int NextSequence;
+
+        /// <summary>After a batch fails for good its sequence is a gap: continue under a new producer id.</summary>
+        public void ResetProducer()
+        {
+            ProducerId = NewProducerId();
+            NextSequence = 0;
+            var pending = Retry.Values.ToList();
+            Retry.Clear();
+            foreach (var b in pending)
+            {
+                Retry[NextSequence] = b with { Message = b.Message with { ProducerId = ProducerId, BaseSequence = NextSequence } };
+                NextSequence += b.Records.Count;
+            }
+        }
+
+        private static long NewProducerId() => Random.Shared.NextInt64(1, long.MaxValue);
     }
 
     private readonly ClientSettings _settings;
@@ -100,7 +128,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     {
         var error = new ActorLogException(ErrorCode.BrokerNotAvailable, "The client was closed before the record was acknowledged");
         foreach (var acc in _accumulators.Values)
-            foreach (var p in acc.Queue) p.Request.Completion.TrySetException(error);
+            foreach (var p in acc.Queue.Concat(acc.Retry.Values.SelectMany(b => b.Records))) p.Request.Completion.TrySetException(error);
         foreach (var (r, _) in _waitingForMetadata) r.Completion.TrySetException(error);
     }
 
@@ -268,33 +296,44 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
             if (NowMs - _lastRefreshMs >= MetadataRetryMs) StartRefresh();
             return;
         }
-        while (acc.Queue.Count > 0 && acc.InFlight < _settings.MaxInFlightPerPartition)
+        // Retries first, in sequence order; new batches only once no retry is outstanding.
+        while (acc.Retry.Count > 0 && acc.InFlight < _settings.MaxInFlightPerPartition)
         {
-            var batch = new List<Pending>();
+            var (sequence, retry) = acc.Retry.First();
+            acc.Retry.Remove(sequence);
+            acc.RetriesInFlight++;
+            Send(key, acc, gateway, retry with { IsRetry = true });
+        }
+        while (acc.Queue.Count > 0 && acc.Retry.Count == 0 && acc.RetriesInFlight == 0 && acc.InFlight < _settings.MaxInFlightPerPartition)
+        {
+            var records = new List<Pending>();
             var bytes = 0;
-            while (acc.Queue.First is { } node && (batch.Count == 0 || bytes + node.Value.Size <= Math.Min(_settings.BatchMaxBytes, topic.Config.MaxMessageBytes)))
+            while (acc.Queue.First is { } node && (records.Count == 0 || bytes + node.Value.Size <= Math.Min(_settings.BatchMaxBytes, topic.Config.MaxMessageBytes)))
             {
-                batch.Add(node.Value);
+                records.Add(node.Value);
                 bytes += node.Value.Size;
                 acc.Queue.RemoveFirst();
             }
             if (_sticky.TryGetValue(key.Partition.Topic, out var sticky) && sticky == key.Partition.Partition) _sticky.Remove(key.Partition.Topic);
-            Send(key, acc, gateway, batch);
+            // acks=0 gets no answer, so it cannot take part in sequencing.
+            var idempotent = key.Acks != Acks.None;
+            var produce = new PartitionProtocol.Produce(key.Partition, (short)key.Acks, records.Select(p => p.Request.Record).ToArray(),
+                idempotent ? acc.ProducerId : -1, idempotent ? acc.NextSequence : -1, (int)_settings.RequestTimeout.TotalMilliseconds);
+            if (idempotent) acc.NextSequence += records.Count;
+            Send(key, acc, gateway, new SentBatch(produce, records, false));
         }
     }
 
-    private void Send(PartitionKey key, Accumulator acc, IActorRef gateway, List<Pending> batch)
+    private void Send(PartitionKey key, Accumulator acc, IActorRef gateway, SentBatch batch)
     {
-        var produce = new PartitionProtocol.Produce(key.Partition, (short)key.Acks, batch.Select(p => p.Request.Record).ToArray(),
-            -1, -1, (int)_settings.RequestTimeout.TotalMilliseconds);
         if (key.Acks == Acks.None)
         {
-            gateway.Tell(produce, ActorRefs.NoSender);
-            foreach (var p in batch) p.Request.Completion.TrySetResult(new DeliveryResult(key.Partition.Topic, key.Partition.Partition, -1));
+            gateway.Tell(batch.Message, ActorRefs.NoSender);
+            foreach (var p in batch.Records) p.Request.Completion.TrySetResult(new DeliveryResult(key.Partition.Topic, key.Partition.Partition, -1));
             return;
         }
         acc.InFlight++;
-        gateway.Ask<PartitionProtocol.ProduceResult>(produce, _settings.RequestTimeout + TimeSpan.FromSeconds(1))
+        gateway.Ask<PartitionProtocol.ProduceResult>(batch.Message, _settings.RequestTimeout + TimeSpan.FromSeconds(1))
             .PipeTo(Self, success: r => new BatchDone(key, batch, r, null), failure: e => new BatchDone(key, batch, null, e));
     }
 
@@ -302,26 +341,32 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     {
         var acc = _accumulators[done.Key];
         acc.InFlight--;
+        if (done.Batch.IsRetry) acc.RetriesInFlight--;
         var tp = done.Key.Partition;
+        var records = done.Batch.Records;
         if (done.Result is { Error: null } ok)
         {
-            for (var i = 0; i < done.Batch.Count; i++)
-                done.Batch[i].Request.Completion.TrySetResult(new DeliveryResult(tp.Topic, tp.Partition, ok.BaseOffset + i));
+            for (var i = 0; i < records.Count; i++)
+                records[i].Request.Completion.TrySetResult(new DeliveryResult(tp.Topic, tp.Partition, ok.BaseOffset + i));
         }
         else
         {
             var error = done.Result?.Error ?? new ErrorInfo(ErrorCode.RequestTimedOut, $"No answer from the leader of {tp}: {done.Failure?.Message}");
-            if (error.Code.IsRetriable())
+            var expired = records.Min(r => r.Request.DeadlineMs) <= NowMs;
+            if (error.Code.IsRetriable() && !expired)
             {
-                // Put the batch back in front, in order, and try again once the metadata is fresh.
-                for (var i = done.Batch.Count - 1; i >= 0; i--) acc.Queue.AddFirst(done.Batch[i]);
-                acc.RetryNotBeforeMs = NowMs + 100;
-                if (error.Code is not (ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend)) StartRefresh();
-                _log.Debug("{0}: retrying {1} record(s) after {2}", tp, done.Batch.Count, error);
+                acc.Retry[done.Batch.Message.BaseSequence < 0 ? -1 - acc.Retry.Count : done.Batch.Message.BaseSequence] = done.Batch;
+                acc.RetryNotBeforeMs = NowMs + (error.Code == ErrorCode.OutOfOrderSequenceNumber ? 0 : 100);
+                if (error.Code is not (ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.OutOfOrderSequenceNumber))
+                    StartRefresh();
+                _log.Debug("{0}: retrying {1} record(s) after {2}", tp, records.Count, error);
             }
             else
             {
-                foreach (var p in done.Batch) p.Request.Completion.TrySetException(new ActorLogException(error));
+                if (expired && error.Code.IsRetriable())
+                    error = new ErrorInfo(ErrorCode.RequestTimedOut, $"{tp}: not acknowledged within the delivery timeout (last error {error})");
+                foreach (var p in records) p.Request.Completion.TrySetException(new ActorLogException(error));
+                if (done.Batch.Message.BaseSequence >= 0) acc.ResetProducer();
             }
         }
         TrySend(done.Key);

@@ -24,6 +24,7 @@ public enum ErrorCode : short
     InvalidConfig = 40,
     NotController = 41,
     OffsetOutOfRange = 1,
+    OutOfOrderSequenceNumber = 45,
     BrokerNotAvailable = 8,
     UnknownServerError = -1,
 }
@@ -33,7 +34,8 @@ public static class ErrorCodes
     public static bool IsRetriable(this ErrorCode code) => code is
         ErrorCode.LeaderNotAvailable or ErrorCode.NotLeaderOrFollower or ErrorCode.RequestTimedOut
         or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.FencedLeaderEpoch
-        or ErrorCode.NotController or ErrorCode.BrokerNotAvailable or ErrorCode.UnknownTopicOrPartition;
+        or ErrorCode.NotController or ErrorCode.BrokerNotAvailable or ErrorCode.UnknownTopicOrPartition
+        or ErrorCode.OutOfOrderSequenceNumber;
 }
 
 /// <summary>An error answer: the code a program reacts to, and a message a person can act on.</summary>

@@ -95,7 +95,7 @@ public sealed partial class ReplicaActor
                 _tp, _followedLeader, result.TruncateTo, _partitionLog.LogEndOffset);
             Persist(new LogTruncated(result.TruncateTo, _leaderEpoch), t =>
             {
-                _partitionLog.TruncateTo(t.Offset);
+                Truncate(t.Offset);
                 _writeEnd = _partitionLog.LogEndOffset;
                 _highWatermark = Math.Min(_highWatermark, _writeEnd);
                 Subscribe();
@@ -139,6 +139,7 @@ public sealed partial class ReplicaActor
         {
             _writesInFlight--;
             _partitionLog.Append(persisted);
+            _producers.Record(persisted);
             _highWatermark = Math.Max(_highWatermark, Math.Min(leaderHw, _partitionLog.LogEndOffset));
             if (_leaderEpoch == epoch && _leader is null) Ack();
             OnWritesDrained();

@@ -95,7 +95,22 @@ public sealed partial class ReplicaActor
             return;
         }
 
+        var check = _producers.Validate(produce.ProducerId, produce.BaseSequence, produce.Records.Count);
+        if (check.Verdict == ProducerStateTable.Verdict.OutOfOrder)
+        {
+            Reply(produce, replyTo, new ErrorInfo(ErrorCode.OutOfOrderSequenceNumber,
+                $"{_tp}: producer {produce.ProducerId} sent sequence {produce.BaseSequence}, expected {check.ExpectedSequence}"));
+            return;
+        }
+        if (check.Verdict == ProducerStateTable.Verdict.Duplicate)
+        {
+            // A retry of a batch we already have: answer with its original offsets once acks are satisfied.
+            AnswerDuplicate(produce, replyTo, check);
+            return;
+        }
+
         var batch = new RecordBatch(_writeEnd, _leaderEpoch, produce.ProducerId, produce.BaseSequence, produce.Records);
+        _producers.Record(batch);
         _writeEnd = batch.NextOffset;
         _writesInFlight++;
         var epoch = _leaderEpoch;
@@ -116,6 +131,21 @@ public sealed partial class ReplicaActor
             foreach (var f in _leader.Followers.Values) PumpFollower(f);
             if (_leader.OnLocalAppend(_partitionLog.LogEndOffset)) OnHighWatermarkAdvanced();
         });
+    }
+
+    private void AnswerDuplicate(PartitionProtocol.Produce produce, IActorRef replyTo, ProducerStateTable.Check check)
+    {
+        if (check.NextOffset > _partitionLog.LogEndOffset)
+        {
+            // The original is still being written: the producer asks again shortly.
+            Reply(produce, replyTo, new ErrorInfo(ErrorCode.OutOfOrderSequenceNumber,
+                $"{_tp}: batch {produce.BaseSequence} of producer {produce.ProducerId} is still being written"));
+            return;
+        }
+        if (produce.Acks == 1 || check.NextOffset <= _highWatermark)
+            replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, check.BaseOffset, null));
+        else if (produce.Acks == -1)
+            _pendingAcks.Enqueue(new PendingAck(check.NextOffset, replyTo, check.BaseOffset, NowMs + Math.Max(1, produce.TimeoutMs)));
     }
 
     private void Reply(PartitionProtocol.Produce produce, IActorRef replyTo, ErrorInfo error)

@@ -24,6 +24,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
     private readonly Cluster _cluster;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PartitionLog _partitionLog = new();
+    private readonly ProducerStateTable _producers = new();
 
     private PartitionMetadata? _assignment;
     private TopicConfig? _config;
@@ -44,7 +45,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
         _cluster = Cluster.Get(Context.System);
 
         Recover<RecordBatch>(RecoverBatch);
-        Recover<LogTruncated>(t => _partitionLog.TruncateTo(t.Offset));
+        Recover<LogTruncated>(t => Truncate(t.Offset));
         Recover<RecoveryCompleted>(_ =>
         {
             _writeEnd = _partitionLog.LogEndOffset;
@@ -75,6 +76,13 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
             _partitionLog.TruncateTo(batch.BaseOffset);
         }
         _partitionLog.Append(batch);
+        _producers.Record(batch);
+    }
+
+    private void Truncate(long offset)
+    {
+        _partitionLog.TruncateTo(offset);
+        _producers.Rebuild(_partitionLog);
     }
 
     private void AwaitingRole()
