@@ -41,27 +41,45 @@ public static class BrokerConfig
             throw new BrokerConfigException($"Invalid actorlog setting{(configFile is null ? "" : $" (config file '{configFile}')")}: {e.Message}");
         }
 
-        var brokerId = actorlog.GetInt("broker-id");
-        if (brokerId < 0) throw new BrokerConfigException($"broker-id must be 0 or more, got {brokerId}");
-        var host = actorlog.GetString("host");
-        var port = actorlog.GetInt("port");
-        if (port is < 0 or > 65535) throw new BrokerConfigException($"port must be 0..65535, got {port}");
-        var dataDir = Path.GetFullPath(actorlog.GetString("data-dir"));
-        var seeds = actorlog.GetStringList("seeds").Select(s => SeedAddress(s)).ToList();
-        if (seeds.Count == 0) seeds.Add($"akka.tcp://{SystemName}@{host}:{port}");
+        string derived;
+        try
+        {
+            var brokerId = Read(actorlog, "broker-id", c => c.GetInt("broker-id"));
+            if (brokerId < 0) throw new BrokerConfigException($"broker-id must be 0 or more, got {brokerId}");
+            var host = Read(actorlog, "host", c => c.GetString("host"));
+            var port = Read(actorlog, "port", c => c.GetInt("port"));
+            if (port is < 0 or > 65535) throw new BrokerConfigException($"port must be 0..65535, got {port}");
+            var dataDir = Path.GetFullPath(actorlog.GetString("data-dir"));
+            var seeds = Read(actorlog, "seeds", c => c.GetStringList("seeds")).Select(s => SeedAddress(s)).ToList();
+            if (seeds.Count == 0) seeds.Add($"akka.tcp://{SystemName}@{host}:{port}");
 
-        var derived = $$"""
-            actorlog.data-dir = {{Quote(dataDir)}}
-            akka.remote.dot-netty.tcp { hostname = {{Quote(host)}}, port = {{port}} }
-            akka.cluster.roles = [ "{{BrokerDirectory.BrokerRole}}", "{{BrokerDirectory.IdRole(brokerId)}}" ]
-            akka.cluster.seed-nodes = [ {{string.Join(", ", seeds.Select(Quote))}} ]
-            {{Storage(actorlog, dataDir)}}
-            """;
+            derived = $$"""
+                actorlog.data-dir = {{Quote(dataDir)}}
+                akka.remote.dot-netty.tcp { hostname = {{Quote(host)}}, port = {{port}} }
+                akka.cluster.roles = [ "{{BrokerDirectory.BrokerRole}}", "{{BrokerDirectory.IdRole(brokerId)}}" ]
+                akka.cluster.seed-nodes = [ {{string.Join(", ", seeds.Select(Quote))}} ]
+                {{Storage(actorlog, dataDir)}}
+                """;
+        }
+        catch (Exception e) when (configFile is not null && !e.Message.Contains(configFile))
+        {
+            throw new BrokerConfigException($"{e.Message} (config file '{configFile}')");
+        }
+        catch (Exception e) when (e is not BrokerConfigException)
+        {
+            throw new BrokerConfigException($"Invalid actorlog setting: {e.Message}");
+        }
         var extra = string.IsNullOrWhiteSpace(options.ExtraHocon) ? Config.Empty : ConfigurationFactory.ParseString(options.ExtraHocon);
         return extra
             .WithFallback(ConfigurationFactory.ParseString(derived))
             .WithFallback(layered)
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+    }
+
+    private static T Read<T>(Config actorlog, string key, Func<Config, T> read)
+    {
+        try { return read(actorlog); }
+        catch (Exception e) when (e is not BrokerConfigException) { throw new BrokerConfigException($"Invalid setting actorlog.{key}: {e.Message}"); }
     }
 
     /// <summary>The journal settings for the configured store: a SQLite file in the data dir, or PostgreSQL.</summary>

@@ -18,17 +18,20 @@ public sealed class ReplicationSpec(ITestOutputHelper output)
     private const int Records = 10_000;
     private const string Topic = "events";
 
-    [Fact]
+    [Fact(Timeout = 240_000)]
     public async Task Keyed_acks_all_records_are_ordered_gap_free_placed_by_key_and_identical_on_every_replica()
     {
         await using var cluster = await InProcessCluster.StartAsync(3);
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} cluster up");
         await using var client = await cluster.ConnectAsync();
         await client.CreateTopicAsync(Topic, partitions: 3, replicationFactor: 3, minInsyncReplicas: 2);
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} topic created");
 
         var sends = Enumerable.Range(0, Records)
             .Select(i => client.ProduceAsync(Topic, $"key-{i % 997}", $"{i}", Acks.All))
             .ToArray();
         var results = await Task.WhenAll(sends);
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {Records} records acknowledged");
 
         for (var i = 0; i < Records; i++)
             Assert.Equal(KafkaPartitioner.PartitionForKey($"key-{i % 997}", 3), results[i].Partition);
@@ -59,6 +62,7 @@ public sealed class ReplicationSpec(ITestOutputHelper output)
         foreach (var (result, i) in results.Select((r, i) => (r, i)))
             Assert.Equal($"{i}", Encoding.UTF8.GetString(consumed[result.Partition][(int)result.Offset].Value!));
 
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} all partitions read back");
         // Every replica's journal holds exactly the leader's records (acks=all: all in-sync replicas persisted).
         var description = await client.DescribeTopicAsync(Topic);
         Assert.All(description.Partitions, p => Assert.Equal(3, p.Isr.Count));

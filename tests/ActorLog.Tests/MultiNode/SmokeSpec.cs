@@ -8,7 +8,7 @@ namespace ActorLog.Tests.MultiNode;
 [Collection(MultiNodeCollection.Name)]
 public sealed class SmokeSpec(ITestOutputHelper output)
 {
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Three_brokers_create_produce_fetch()
     {
         await using var cluster = await InProcessCluster.StartAsync(3);

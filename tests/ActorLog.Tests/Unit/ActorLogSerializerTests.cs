@@ -1,0 +1,175 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Configuration;
+using ActorLog.Client;
+using ActorLog.Common;
+using ActorLog.Log;
+using ActorLog.Metadata;
+using ActorLog.Serialization;
+using Xunit;
+using Record = ActorLog.Log.Record;
+
+namespace ActorLog.Tests.Unit;
+
+/// <summary>Runs on an actor system configured as a broker's (hocon/actorlog.conf), with the local provider.</summary>
+public class ActorLogSerializerTests() : Akka.TestKit.Xunit2.TestKit(BrokerLikeConfig)
+{
+    private static readonly Config BrokerLikeConfig =
+        ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(ActorLog.Configuration.DefaultConfig.Load());
+
+    public static TheoryData<string> SampleNames => new(SerializerSamples.All.Keys);
+
+    private ActorLogSerializer Serializer => new((ExtendedActorSystem)Sys);
+
+    private object RoundTrip(object message)
+    {
+        var serializer = Serializer;
+        var bytes = serializer.ToBinary(message);
+        return serializer.FromBinary(bytes, serializer.Manifest(message));
+    }
+
+    [Theory]
+    [MemberData(nameof(SampleNames))]
+    public void Every_message_round_trips_through_the_serializer(string name)
+    {
+        var message = SerializerSamples.All[name];
+        var back = RoundTrip(message);
+        Assert.IsType(message.GetType(), back);
+        Assert.Equal(Structural.Flatten(message), Structural.Flatten(back));
+    }
+
+    [Theory]
+    [MemberData(nameof(SampleNames))]
+    public void The_actor_system_picks_this_serializer_and_round_trips_through_it(string name)
+    {
+        var message = SerializerSamples.All[name];
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        Assert.IsType<ActorLogSerializer>(serializer);
+        Assert.Equal(ActorLogSerializer.SerializerId, serializer.Identifier);
+        Assert.Equal(9100, serializer.Identifier);
+
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        var back = Sys.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest);
+        Assert.Equal(Structural.Flatten(message), Structural.Flatten(back));
+    }
+
+    [Fact]
+    public void The_samples_cover_every_message_type()
+    {
+        var messageTypes = new[] { typeof(IActorLogMessage).Assembly, typeof(ActorLogClient).Assembly }
+            .SelectMany(a => a.GetTypes())
+            .Where(t => typeof(IActorLogMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .ToHashSet();
+        Assert.True(messageTypes.Count >= 24, $"only {messageTypes.Count} message types found");
+        var sampled = SerializerSamples.All.Values.Select(v => v.GetType()).ToHashSet();
+        Assert.Empty(messageTypes.Except(sampled).Select(t => t.FullName));
+        // ...and every one of them is registered (Manifest throws for an unregistered type).
+        var serializer = Serializer;
+        var manifests = SerializerSamples.All.Values.GroupBy(v => v.GetType()).Select(g => serializer.Manifest(g.First())).ToList();
+        Assert.Equal(manifests.Count, manifests.Distinct().Count());
+    }
+
+    [Fact]
+    public void Null_and_empty_byte_arrays_stay_apart()
+    {
+        var batch = new RecordBatch(0, 0, -1, -1, new[]
+        {
+            new Record(null, Array.Empty<byte>(), 5, Record.NoHeaders),
+            new Record(Array.Empty<byte>(), null, 6, new[] { new RecordHeader("h", null), new RecordHeader("", Array.Empty<byte>()) }),
+        });
+        var back = (RecordBatch)RoundTrip(batch);
+        Assert.Null(back.Records[0].Key);
+        Assert.NotNull(back.Records[0].Value);
+        Assert.Empty(back.Records[0].Value!);
+        Assert.Empty(back.Records[0].Headers);
+        Assert.NotNull(back.Records[1].Key);
+        Assert.Null(back.Records[1].Value);
+        Assert.Null(back.Records[1].Headers[0].Value);
+        Assert.Equal("", back.Records[1].Headers[1].Key);
+        Assert.NotNull(back.Records[1].Headers[1].Value);
+    }
+
+    [Fact]
+    public void Cluster_metadata_keeps_every_topic_and_can_be_looked_up()
+    {
+        var metadata = (ClusterMetadata)SerializerSamples.All["ClusterMetadata"];
+        var back = (ClusterMetadata)RoundTrip(metadata);
+        Assert.Equal(12, back.Version);
+        Assert.Equal(metadata.Topics.Keys, back.Topics.Keys);
+        Assert.Equal(-1, back.Find(new TopicPartition("orders", 1))!.Leader);
+        Assert.Equal(new[] { 2, 3, 1 }, back.Find(new TopicPartition("orders", 1))!.Replicas);
+        Assert.True(back.Topics["audit.log_v2-x"].Config.UncleanLeaderElection);
+        Assert.Equal(13, back.WithTopic(back.Topics["a"]).Version);
+    }
+
+    [Fact]
+    public void Flatten_detects_differences_the_tests_rely_on()
+    {
+        var a = new Record(null, new byte[] { 1 }, 1, Record.NoHeaders);
+        Assert.NotEqual(Structural.Flatten(a), Structural.Flatten(a with { Key = Array.Empty<byte>() }));
+        Assert.NotEqual(Structural.Flatten(a), Structural.Flatten(a with { Value = new byte[] { 2 } }));
+        Assert.NotEqual(Structural.Flatten(a), Structural.Flatten(a with { Headers = new[] { new RecordHeader("h", null) } }));
+        Assert.NotEqual(Structural.Flatten(new LogTruncated(1, 2)), Structural.Flatten(new LogTruncated(2, 1)));
+        Assert.NotEqual(Structural.Flatten(new ErrorInfo(ErrorCode.InvalidTopic, "x")), Structural.Flatten(null));
+        Assert.Equal(Structural.Flatten(a), Structural.Flatten(a with { Value = new byte[] { 1 } }));
+    }
+
+    [Fact]
+    public void Unknown_manifest_throws()
+    {
+        var e = Assert.Throws<SerializationException>(() => Serializer.FromBinary(new byte[12], "NOPE"));
+        Assert.Contains("NOPE", e.Message);
+    }
+
+    [Fact]
+    public void Unregistered_types_throw()
+    {
+        var serializer = Serializer;
+        var notOurs = new ActorLog.Broker.ReplicaManagerProtocol.BrokerDown(2);
+        Assert.Throws<SerializationException>(() => serializer.ToBinary(notOurs));
+        Assert.Throws<SerializationException>(() => serializer.Manifest(notOurs));
+        Assert.Throws<SerializationException>(() => serializer.ToBinary("a string"));
+    }
+
+    [Fact]
+    public void Record_batches_are_compact()
+    {
+        var value = new byte[100];
+        var records = Enumerable.Range(0, 100)
+            .Select(i => new Record(BitConverter.GetBytes((long)i), value, 1_732_500_000_000 + i, Record.NoHeaders)).ToArray();
+        var bytes = Serializer.ToBinary(new RecordBatch(1_000_000, 5, 77, 0, records));
+        Assert.True(bytes.Length / 100.0 < 150, $"{bytes.Length / 100.0} bytes per record");
+        // Header 28 bytes; per record: timestamp 8, key 4+8, value 4+100, header count 4.
+        Assert.Equal(28 + 100 * 128, bytes.Length);
+    }
+
+    // The journal stores these bytes: the encodings of persisted types must never change.
+    private const string GoldenBatchHex =
+        "0500000000000000" + "02000000" + "FFFFFFFFFFFFFFFF" + "FFFFFFFF" + "01000000" +
+        "0100000000000000" + "01000000" + "AA" + "FFFFFFFF" + "01000000" + "01" + "68" + "01000000" + "01";
+
+    [Fact]
+    public void Persisted_encodings_are_frozen()
+    {
+        var serializer = Serializer;
+        var batch = new RecordBatch(5, 2, -1, -1, new[] { new Record(new byte[] { 0xAA }, null, 1, new[] { new RecordHeader("h", new byte[] { 1 }) }) });
+        Assert.Equal("B", serializer.Manifest(batch));
+        Assert.Equal(GoldenBatchHex, Convert.ToHexString(serializer.ToBinary(batch)));
+        Assert.Equal(Structural.Flatten(batch), Structural.Flatten(serializer.FromBinary(Convert.FromHexString(GoldenBatchHex), "B")));
+
+        var truncated = new LogTruncated(17, 4);
+        Assert.Equal("T", serializer.Manifest(truncated));
+        Assert.Equal("1100000000000000" + "04000000", Convert.ToHexString(serializer.ToBinary(truncated)));
+
+        Assert.Equal("CM", serializer.Manifest(ClusterMetadata.Empty));
+        Assert.Equal("0000000000000000" + "00000000", Convert.ToHexString(serializer.ToBinary(ClusterMetadata.Empty)));
+        Assert.Equal("BI", serializer.Manifest(new BrokerInfo(1, "h", 2, "Up")));
+    }
+
+    [Fact]
+    public void Truncated_bytes_fail_instead_of_returning_garbage()
+    {
+        var bytes = Serializer.ToBinary(SerializerSamples.All["RecordBatch"]);
+        Assert.ThrowsAny<Exception>(() => Serializer.FromBinary(bytes[..^3], "B"));
+    }
+}

@@ -1,0 +1,262 @@
+using Akka.Configuration;
+using Microsoft.Data.Sqlite;
+using ActorLog.Hosting;
+using Xunit;
+
+namespace ActorLog.Tests.Unit;
+
+public sealed class BrokerConfigTests : IDisposable
+{
+    private static readonly Dictionary<string, string?> NoEnv = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("actorlog-config-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private string WriteFile(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static Dictionary<string, string?> Env(params (string Key, string? Value)[] vars) => vars.ToDictionary(v => v.Key, v => v.Value);
+
+    private static string Seeds(Config c) => string.Join(" ", c.GetStringList("akka.cluster.seed-nodes"));
+
+    [Fact]
+    public void Defaults_come_from_actorlog_conf()
+    {
+        var c = BrokerConfig.Build(new BrokerOptions(), NoEnv);
+        Assert.Equal(1, c.GetInt("actorlog.broker-id"));
+        Assert.Equal("127.0.0.1", c.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(4051, c.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal(new[] { "broker", "broker-id-1" }, c.GetStringList("akka.cluster.roles"));
+        Assert.Equal("akka.tcp://actorlog@127.0.0.1:4051", Seeds(c)); // seeds itself
+        Assert.Equal(Path.GetFullPath("./data/broker-1"), c.GetString("actorlog.data-dir"));
+        Assert.Equal(1_048_576, c.GetInt("actorlog.log.max-message-bytes"));
+        Assert.Equal("cluster", c.GetString("akka.actor.provider"));
+    }
+
+    [Fact]
+    public void Flags_beat_environment_beats_config_file_beats_defaults()
+    {
+        var file = WriteFile("broker.conf", $$"""
+            actorlog {
+              broker-id = 7
+              host = "10.0.0.7"
+              port = 5007
+              data-dir = "{{Path.Combine(_dir, "from-file").Replace("\\", "\\\\")}}"
+              seeds = [ "10.0.0.7:5007" ]
+            }
+            """);
+        var env = Env(("ACTORLOG_BROKER_ID", "8"), ("ACTORLOG_HOST", "10.0.0.8"), ("ACTORLOG_SEEDS", "10.0.0.8:5008"));
+        var c = BrokerConfig.Build(new BrokerOptions { ConfigFile = file, BrokerId = 9 }, env);
+
+        Assert.Equal(9, c.GetInt("actorlog.broker-id"));                                 // flag
+        Assert.Contains("broker-id-9", c.GetStringList("akka.cluster.roles"));
+        Assert.Equal("10.0.0.8", c.GetString("akka.remote.dot-netty.tcp.hostname"));     // environment
+        Assert.Equal("akka.tcp://actorlog@10.0.0.8:5008", Seeds(c));                     // environment
+        Assert.Equal(5007, c.GetInt("akka.remote.dot-netty.tcp.port"));                  // file
+        Assert.Equal(Path.Combine(_dir, "from-file"), c.GetString("actorlog.data-dir")); // file
+        Assert.Equal(1, c.GetInt("actorlog.topic-defaults.min-insync-replicas"));        // default
+    }
+
+    [Fact]
+    public void Every_flag_beats_its_environment_variable()
+    {
+        var env = Env(("ACTORLOG_BROKER_ID", "8"), ("ACTORLOG_HOST", "env-host"), ("ACTORLOG_PORT", "6000"),
+            ("ACTORLOG_DATA_DIR", Path.Combine(_dir, "env")), ("ACTORLOG_SEEDS", "env-host:6000"));
+        var options = new BrokerOptions
+        {
+            BrokerId = 3, Host = "flag-host", Port = 6003, DataDir = Path.Combine(_dir, "flag"), Seeds = new[] { "s1:7001", "s2:7002" },
+        };
+        var c = BrokerConfig.Build(options, env);
+        Assert.Equal(3, c.GetInt("actorlog.broker-id"));
+        Assert.Equal("flag-host", c.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(6003, c.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal(Path.Combine(_dir, "flag"), c.GetString("actorlog.data-dir"));
+        Assert.Equal("akka.tcp://actorlog@s1:7001 akka.tcp://actorlog@s2:7002", Seeds(c));
+
+        var fromEnv = BrokerConfig.Build(new BrokerOptions(), env);
+        Assert.Equal(8, fromEnv.GetInt("actorlog.broker-id"));
+        Assert.Equal("env-host", fromEnv.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(6000, fromEnv.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal(Path.Combine(_dir, "env"), fromEnv.GetString("actorlog.data-dir"));
+        Assert.Equal("akka.tcp://actorlog@env-host:6000", Seeds(fromEnv));
+    }
+
+    [Fact]
+    public void Empty_environment_values_are_ignored()
+    {
+        var c = BrokerConfig.Build(new BrokerOptions(), Env(("ACTORLOG_BROKER_ID", ""), ("ACTORLOG_HOST", null)));
+        Assert.Equal(1, c.GetInt("actorlog.broker-id"));
+        Assert.Equal("127.0.0.1", c.GetString("akka.remote.dot-netty.tcp.hostname"));
+    }
+
+    [Fact]
+    public void Environment_seeds_are_split_on_commas_and_trimmed()
+    {
+        var c = BrokerConfig.Build(new BrokerOptions(), Env(("ACTORLOG_SEEDS", " a:1 , b:2 ,,")));
+        Assert.Equal("akka.tcp://actorlog@a:1 akka.tcp://actorlog@b:2", Seeds(c));
+    }
+
+    [Fact]
+    public void ACTORLOG_CONFIG_names_the_file_unless_the_flag_does()
+    {
+        var envFile = WriteFile("env.conf", "actorlog.broker-id = 21");
+        var flagFile = WriteFile("flag.conf", "actorlog.broker-id = 22");
+        Assert.Equal(21, BrokerConfig.Build(new BrokerOptions(), Env(("ACTORLOG_CONFIG", envFile))).GetInt("actorlog.broker-id"));
+        Assert.Equal(22, BrokerConfig.Build(new BrokerOptions { ConfigFile = flagFile }, Env(("ACTORLOG_CONFIG", envFile)))
+            .GetInt("actorlog.broker-id"));
+    }
+
+    [Fact]
+    public void Extra_hocon_has_the_highest_precedence()
+    {
+        var c = BrokerConfig.Build(new BrokerOptions { Port = 5000, ExtraHocon = "akka.remote.dot-netty.tcp.port = 5999\nakka.loglevel = DEBUG" }, NoEnv);
+        Assert.Equal(5999, c.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal("DEBUG", c.GetString("akka.loglevel"));
+    }
+
+    [Fact]
+    public void Sqlite_journal_lives_in_the_data_dir()
+    {
+        var dataDir = Path.Combine(_dir, "my \"odd\" dir");
+        var c = BrokerConfig.Build(new BrokerOptions { DataDir = dataDir }, NoEnv);
+        var expected = $"Data Source={Path.Combine(dataDir, "actorlog.db")}";
+        foreach (var section in new[] { "akka.persistence.journal.sql", "akka.persistence.query.journal.sql", "akka.persistence.snapshot-store.sql" })
+        {
+            Assert.Equal(expected, c.GetString($"{section}.connection-string"));
+            Assert.Equal("SQLite.MS", c.GetString($"{section}.provider-name"));
+        }
+    }
+
+    [Fact]
+    public void Postgresql_storage_needs_a_connection_string()
+    {
+        var ok = WriteFile("pg.conf", """actorlog.storage { provider = postgresql, postgresql-connection-string = "Host=db;Database=log", postgresql-schema = "b7" }""");
+        var c = BrokerConfig.Build(new BrokerOptions { ConfigFile = ok }, NoEnv);
+        Assert.Equal("PostgreSQL.15", c.GetString("akka.persistence.journal.sql.provider-name"));
+        Assert.Equal("Host=db;Database=log", c.GetString("akka.persistence.journal.sql.connection-string"));
+        Assert.Equal("b7", c.GetString("akka.persistence.journal.sql.default.schema-name"));
+
+        var missing = WriteFile("pg-missing.conf", "actorlog.storage.provider = postgresql");
+        Assert.Contains("postgresql-connection-string",
+            Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = missing }, NoEnv)).Message);
+        var unknown = WriteFile("unknown.conf", "actorlog.storage.provider = mongo");
+        Assert.Contains("mongo", Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = unknown }, NoEnv)).Message);
+    }
+
+    [Theory]
+    [InlineData("actorlog { broker-id = 3")]
+    [InlineData("actorlog.seeds = [ \"a:1\"")]
+    [InlineData("actorlog.host = \"unterminated")]
+    [InlineData("actorlog { port = 1 } }")]
+    public void A_malformed_config_file_is_reported_with_its_name(string text)
+    {
+        var file = WriteFile("bad-broker.conf", text);
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv));
+        Assert.Contains(file, e.Message);
+    }
+
+    [Fact]
+    public void A_missing_config_file_is_reported_with_its_name()
+    {
+        var file = Path.Combine(_dir, "nope.conf");
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv));
+        Assert.Contains(file, e.Message);
+        Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions(), Env(("ACTORLOG_CONFIG", file))));
+    }
+
+    [Theory]
+    [InlineData("ACTORLOG_BROKER_ID", "-1")]
+    [InlineData("ACTORLOG_BROKER_ID", "abc")]
+    [InlineData("ACTORLOG_PORT", "70000")]
+    [InlineData("ACTORLOG_PORT", "-2")]
+    [InlineData("ACTORLOG_SEEDS", "no-port")]
+    public void Bad_values_are_broker_config_errors(string variable, string value)
+    {
+        Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions(), Env((variable, value))));
+    }
+
+    // BrokerConfig.Build validates only the keys ActorLogSettings.Create reads; port, host, seeds and storage are read
+    // afterwards unguarded, so NodeCommand's BrokerConfigException handler never sees these mistakes.
+    [Theory]
+    [InlineData("actorlog.port = x")]
+    [InlineData("actorlog.host = [1]")]
+    public void Mistyped_values_in_the_config_file_are_broker_config_errors(string text)
+    {
+        var file = WriteFile("typo.conf", text);
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv));
+        Assert.Contains(file, e.Message);
+    }
+
+    [Fact]
+    public void A_non_numeric_port_in_the_environment_is_a_broker_config_error()
+    {
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions(), Env(("ACTORLOG_PORT", "abc"))));
+        Assert.Contains("port", e.Message);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:4051", "akka.tcp://actorlog@127.0.0.1:4051")]
+    [InlineData("broker-2.internal:1", "akka.tcp://actorlog@broker-2.internal:1")]
+    [InlineData("localhost:65535", "akka.tcp://actorlog@localhost:65535")]
+    [InlineData("akka.tcp://actorlog@10.0.0.1:4051", "akka.tcp://actorlog@10.0.0.1:4051")]
+    public void SeedAddress_turns_host_port_into_an_akka_address(string seed, string expected) =>
+        Assert.Equal(expected, BrokerConfig.SeedAddress(seed));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("127.0.0.1")]
+    [InlineData(":4051")]
+    [InlineData("host:")]
+    [InlineData("host:port")]
+    [InlineData("host:0")]
+    [InlineData("host:65536")]
+    [InlineData("host:4051x")]
+    public void SeedAddress_rejects_anything_but_host_port(string seed)
+    {
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.SeedAddress(seed));
+        Assert.Contains($"'{seed}'", e.Message);
+    }
+
+    [Fact]
+    public void PrepareStorage_creates_the_data_dir_and_a_sqlite_file_in_wal_mode()
+    {
+        var dataDir = Path.Combine(_dir, "nested", "broker-5");
+        BrokerConfig.PrepareStorage(BrokerConfig.Build(new BrokerOptions { DataDir = dataDir }, NoEnv));
+        var db = Path.Combine(dataDir, "actorlog.db");
+        Assert.True(File.Exists(db));
+        Assert.Empty(Directory.GetFiles(dataDir, ".write-test-*"));
+        using var connection = new SqliteConnection($"Data Source={db}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", (string?)command.ExecuteScalar());
+    }
+
+    [Fact]
+    public void PrepareStorage_twice_is_harmless()
+    {
+        var config = BrokerConfig.Build(new BrokerOptions { DataDir = Path.Combine(_dir, "again") }, NoEnv);
+        BrokerConfig.PrepareStorage(config);
+        BrokerConfig.PrepareStorage(config);
+        Assert.True(File.Exists(Path.Combine(_dir, "again", "actorlog.db")));
+    }
+
+    [Fact]
+    public void PrepareStorage_reports_a_data_dir_that_cannot_be_written()
+    {
+        var file = WriteFile("a-regular-file", "x");
+        var dataDir = Path.Combine(file, "data");
+        var e = Assert.Throws<BrokerConfigException>(() =>
+            BrokerConfig.PrepareStorage(BrokerConfig.Build(new BrokerOptions { DataDir = dataDir }, NoEnv)));
+        Assert.Contains("not writable", e.Message);
+        Assert.Contains(dataDir, e.Message);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using System.Text;
+using ActorLog.Common;
+using ActorLog.Controller;
+using ActorLog.Gateway;
+using ActorLog.Log;
+using ActorLog.Metadata;
+using ActorLog.Partition;
+using Record = ActorLog.Log.Record;
+
+namespace ActorLog.Tests.Unit;
+
+/// <summary>One or more instances of every message type <c>ActorLogSerializer</c> handles, covering nulls and empty lists.</summary>
+internal static class SerializerSamples
+{
+    private static readonly TopicPartition Tp = new("orders.eu-west_1", 7);
+    private static readonly ErrorInfo Error = new(ErrorCode.NotLeaderOrFollower, "Broker 2 is not the leader — ошибка ✓");
+
+    private static readonly Record Full = new(Encoding.UTF8.GetBytes("key-1"), Encoding.UTF8.GetBytes("value ✓"), 1_732_500_000_123,
+        new[] { new RecordHeader("trace-id", new byte[] { 1, 2, 3 }), new RecordHeader("null-value", null), new RecordHeader("ünïcode", Array.Empty<byte>()) });
+    private static readonly Record Nulls = new(null, null, -1, Record.NoHeaders);
+    private static readonly Record Empties = new(Array.Empty<byte>(), Array.Empty<byte>(), 0, Record.NoHeaders);
+
+    private static readonly RecordBatch Batch = new(42, 3, 1001, 7, new[] { Full, Nulls, Empties });
+    private static readonly RecordBatch EmptyBatch = new(0, 0, -1, -1, Array.Empty<Record>());
+
+    private static readonly TopicConfig Config = new(2, 1_048_576, false);
+    private static readonly PartitionMetadata P0 = new(0, 1, 4, new[] { 1, 2, 3 }, new[] { 1, 3 });
+    private static readonly PartitionMetadata Offline = new(1, -1, 9, new[] { 2, 3, 1 }, new[] { 2 });
+    private static readonly PartitionMetadata NoIsr = new(2, 3, 0, new[] { 3 }, Array.Empty<int>());
+    private static readonly TopicMetadata Orders = new("orders", Config, new[] { P0, Offline, NoIsr });
+    private static readonly TopicMetadata Audit = new("audit.log_v2-x", new TopicConfig(1, 512, true), new[] { P0 });
+    private static readonly TopicMetadata NoPartitions = new("a", Config, Array.Empty<PartitionMetadata>());
+
+    private static readonly BrokerInfo Broker1 = new(1, "10.0.0.1", 4051, "Up");
+    private static readonly BrokerInfo Broker2 = new(2, "broker-2.internal", 4052, "Unreachable");
+
+    private static readonly GatewayProtocol.PartitionDescription Pd0 = new(0, 1, 4, new[] { 1, 2, 3 }, new[] { 1, 2 }, 100, 90);
+    private static readonly GatewayProtocol.PartitionDescription Pd1 = new(1, -1, 9, new[] { 2 }, Array.Empty<int>(), 0, 0);
+
+    public static readonly IReadOnlyDictionary<string, object> All = new Dictionary<string, object>
+    {
+        ["RecordBatch"] = Batch,
+        ["RecordBatch/empty"] = EmptyBatch,
+        ["LogTruncated"] = new LogTruncated(17, 4),
+        ["ClusterMetadata"] = new ClusterMetadata(12, ImmutableSortedDictionary<string, TopicMetadata>.Empty
+            .Add(Orders.Name, Orders).Add(Audit.Name, Audit).Add(NoPartitions.Name, NoPartitions)),
+        ["ClusterMetadata/empty"] = ClusterMetadata.Empty,
+        ["BrokerInfo"] = Broker1,
+        ["Produce"] = new PartitionProtocol.Produce(Tp, -1, new[] { Full, Nulls }, 5000, 12, 30_000),
+        ["Produce/no-records"] = new PartitionProtocol.Produce(Tp, 0, Array.Empty<Record>(), -1, -1, 0),
+        ["ProduceResult"] = new PartitionProtocol.ProduceResult(Tp, 100, null),
+        ["ProduceResult/error"] = new PartitionProtocol.ProduceResult(Tp, -1, Error, 2, 5),
+        ["Fetch"] = new PartitionProtocol.Fetch(Tp, 10, 1 << 20, 500),
+        ["FetchResult"] = new PartitionProtocol.FetchResult(Tp, 50, 0, new[] { Batch, EmptyBatch }, null),
+        ["FetchResult/error"] = new PartitionProtocol.FetchResult(Tp, -1, -1, Array.Empty<RecordBatch>(), Error, 3, 8),
+        ["GetPartitionState"] = new PartitionProtocol.GetPartitionState(Tp),
+        ["PartitionState"] = new PartitionProtocol.PartitionState(Tp, "leader", 3, 100, 90, new[] { 1, 2, 3 }, null),
+        ["PartitionState/error"] = new PartitionProtocol.PartitionState(Tp, "none", -1, 0, 0, Array.Empty<int>(), Error),
+        ["FollowerFetch"] = new ReplicationProtocol.FollowerFetch(Tp, 2, 3, 99, 2),
+        ["FollowerFetchResult"] = new ReplicationProtocol.FollowerFetchResult(Tp, 3, -1, 90, null),
+        ["FollowerFetchResult/truncate"] = new ReplicationProtocol.FollowerFetchResult(Tp, 3, 57, 50, Error),
+        ["ReplicateBatch"] = new ReplicationProtocol.ReplicateBatch(Tp, 3, Batch, 90),
+        ["FollowerAck"] = new ReplicationProtocol.FollowerAck(Tp, 2, 3, 100),
+        ["CreateTopic"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576),
+        ["DeleteTopic"] = new ControllerProtocol.DeleteTopic("orders"),
+        ["TopicResult"] = new ControllerProtocol.TopicResult(Orders, null),
+        ["TopicResult/error"] = new ControllerProtocol.TopicResult(null, new ErrorInfo(ErrorCode.TopicAlreadyExists, "exists")),
+        ["AlterIsr"] = new ControllerProtocol.AlterIsr(Tp, 1, 3, new[] { 1, 2 }),
+        ["AlterIsr/empty"] = new ControllerProtocol.AlterIsr(Tp, 1, 3, Array.Empty<int>()),
+        ["AlterIsrResult"] = new ControllerProtocol.AlterIsrResult(Tp, P0, null),
+        ["AlterIsrResult/error"] = new ControllerProtocol.AlterIsrResult(Tp, null, new ErrorInfo(ErrorCode.FencedLeaderEpoch, "stale")),
+        ["GetMetadata/all"] = new GatewayProtocol.GetMetadata(null),
+        ["GetMetadata/none"] = new GatewayProtocol.GetMetadata(Array.Empty<string>()),
+        ["GetMetadata/some"] = new GatewayProtocol.GetMetadata(new[] { "orders", "audit.log_v2-x" }),
+        ["MetadataResult"] = new GatewayProtocol.MetadataResult(new[] { Broker1, Broker2 }, 1, new[] { Orders, Audit }, null),
+        ["MetadataResult/error"] = new GatewayProtocol.MetadataResult(Array.Empty<BrokerInfo>(), -1, Array.Empty<TopicMetadata>(), Error),
+        ["DescribeTopic"] = new GatewayProtocol.DescribeTopic("orders"),
+        ["PartitionDescription"] = Pd0,
+        ["TopicDescription"] = new GatewayProtocol.TopicDescription("orders", Config, new[] { Pd0, Pd1 }, null),
+        ["TopicDescription/error"] = new GatewayProtocol.TopicDescription("missing", null, Array.Empty<GatewayProtocol.PartitionDescription>(),
+            new ErrorInfo(ErrorCode.UnknownTopicOrPartition, "no such topic")),
+    };
+}
