@@ -46,6 +46,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     {
         public readonly LinkedList<Pending> Queue = new();
         public readonly SortedDictionary<int, SentBatch> Retry = new();
+        public readonly HashSet<SentBatch> Sent = new(ReferenceEqualityComparer.Instance);
         public int InFlight;
         public int RetriesInFlight;
         public long RetryNotBeforeMs;
@@ -61,7 +62,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
             Retry.Clear();
             foreach (var b in pending)
             {
-                Retry[NextSequence] = b with { Message = b.Message with { ProducerId = ProducerId, BaseSequence = NextSequence } };
+                Retry[NextSequence] = b with { Message = b.Message with { Batch = b.Message.Batch.WithProducer(ProducerId, NextSequence) } };
                 NextSequence += b.Records.Count;
             }
         }
@@ -127,8 +128,10 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         var error = new ActorLogException(ErrorCode.BrokerNotAvailable, "The client was closed before the record was acknowledged");
+        // Also on a restart after a failure of ours: no caller may wait for a record this actor forgot.
         foreach (var acc in _accumulators.Values)
-            foreach (var p in acc.Queue.Concat(acc.Retry.Values.SelectMany(b => b.Records))) p.Request.Completion.TrySetException(error);
+            foreach (var p in acc.Queue.Concat(acc.Retry.Values.Concat(acc.Sent).SelectMany(b => b.Records)))
+                p.Request.Completion.TrySetException(error);
         foreach (var (r, _) in _waitingForMetadata) r.Completion.TrySetException(error);
     }
 
@@ -317,8 +320,9 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
             if (_sticky.TryGetValue(key.Partition.Topic, out var sticky) && sticky == key.Partition.Partition) _sticky.Remove(key.Partition.Topic);
             // acks=0 gets no answer, so it cannot take part in sequencing.
             var idempotent = key.Acks != Acks.None;
-            var produce = new PartitionProtocol.Produce(key.Partition, (short)key.Acks, records.Select(p => p.Request.Record).ToArray(),
-                idempotent ? acc.ProducerId : -1, idempotent ? acc.NextSequence : -1, (int)_settings.RequestTimeout.TotalMilliseconds);
+            var batch = new RecordBatch(0, -1, idempotent ? acc.ProducerId : -1, idempotent ? acc.NextSequence : -1,
+                records.Select(p => p.Request.Record).ToArray());
+            var produce = new PartitionProtocol.Produce(key.Partition, (short)key.Acks, (int)_settings.RequestTimeout.TotalMilliseconds, batch);
             if (idempotent) acc.NextSequence += records.Count;
             Send(key, acc, gateway, new SentBatch(produce, records, false));
         }
@@ -333,13 +337,15 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
             return;
         }
         acc.InFlight++;
+        acc.Sent.Add(batch);
         gateway.Ask<PartitionProtocol.ProduceResult>(batch.Message, _settings.RequestTimeout + TimeSpan.FromSeconds(1))
             .PipeTo(Self, success: r => new BatchDone(key, batch, r, null), failure: e => new BatchDone(key, batch, null, e));
     }
 
     private void OnBatchDone(BatchDone done)
     {
-        var acc = _accumulators[done.Key];
+        if (!_accumulators.TryGetValue(done.Key, out var acc) || !acc.Sent.Remove(done.Batch))
+            return; // sent before a restart: its records were failed then
         acc.InFlight--;
         if (done.Batch.IsRetry) acc.RetriesInFlight--;
         var tp = done.Key.Partition;
@@ -355,7 +361,8 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
             var expired = records.Min(r => r.Request.DeadlineMs) <= NowMs;
             if (error.Code.IsRetriable() && !expired)
             {
-                acc.Retry[done.Batch.Message.BaseSequence < 0 ? -1 - acc.Retry.Count : done.Batch.Message.BaseSequence] = done.Batch;
+                var sequence = done.Batch.Message.Batch.BaseSequence;
+                acc.Retry[sequence < 0 ? -1 - acc.Retry.Count : sequence] = done.Batch;
                 acc.RetryNotBeforeMs = NowMs + (error.Code == ErrorCode.OutOfOrderSequenceNumber ? 0 : 100);
                 if (error.Code is not (ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.OutOfOrderSequenceNumber))
                     StartRefresh();
@@ -366,7 +373,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
                 if (expired && error.Code.IsRetriable())
                     error = new ErrorInfo(ErrorCode.RequestTimedOut, $"{tp}: not acknowledged within the delivery timeout (last error {error})");
                 foreach (var p in records) p.Request.Completion.TrySetException(new ActorLogException(error));
-                if (done.Batch.Message.BaseSequence >= 0) acc.ResetProducer();
+                if (done.Batch.Message.Batch.BaseSequence >= 0) acc.ResetProducer();
             }
         }
         TrySend(done.Key);

@@ -46,7 +46,7 @@ public sealed class PartitionLog
         if (_batches.Count > 0 && _batches[^1].NextOffset > offset)
         {
             var last = _batches[^1];
-            var kept = last with { Records = last.Records.Take((int)(offset - last.BaseOffset)).ToArray() };
+            var kept = last.Slice(last.BaseOffset, offset);
             SizeInBytes += kept.SizeInBytes - last.SizeInBytes;
             _batches[^1] = kept;
         }
@@ -70,7 +70,7 @@ public sealed class PartitionLog
         {
             var batch = _batches[i];
             if (batch.NextOffset > maxOffset)
-                batch = batch with { Records = batch.Records.Take((int)(maxOffset - batch.BaseOffset)).ToArray() };
+                batch = batch.Slice(batch.BaseOffset, maxOffset);
             var size = batch.SizeInBytes;
             if (result.Count > 0 && bytes + size > maxBytes) break;
             result.Add(batch);

@@ -8,14 +8,6 @@ public sealed record Record(byte[]? Key, byte[]? Value, long Timestamp, IReadOnl
 {
     public static readonly IReadOnlyList<RecordHeader> NoHeaders = Array.Empty<RecordHeader>();
 
-    /// <summary>Bytes this record takes on the wire and in the journal, near enough for size limits.</summary>
-    public int SizeInBytes
-    {
-        get
-        {
-            var size = 8 + 4 + (Key?.Length ?? 0) + 4 + (Value?.Length ?? 0) + 4;
-            foreach (var h in Headers) size += 4 + h.Key.Length * 3 + 4 + (h.Value?.Length ?? 0);
-            return size;
-        }
-    }
+    /// <summary>Bytes this record takes encoded in a batch (on the wire and in the journal).</summary>
+    public int SizeInBytes => RecordCodec.EncodedSize(this);
 }

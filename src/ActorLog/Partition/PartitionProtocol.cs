@@ -13,9 +13,11 @@ public interface IPartitionMessage : IActorLogMessage
 /// <summary>The data-path protocol of a partition (clients, gateways and replicas).</summary>
 public static class PartitionProtocol
 {
-    /// <summary>Acks: 0 = no answer, 1 = the leader persisted, -1 = all in-sync replicas persisted.</summary>
-    public sealed record Produce(TopicPartition Partition, short Acks, IReadOnlyList<Record> Records,
-        long ProducerId, int BaseSequence, int TimeoutMs) : IPartitionMessage;
+    /// <summary>
+    /// Acks: 0 = no answer, 1 = the leader persisted, -1 = all in-sync replicas persisted. The batch's offsets
+    /// and epoch are the leader's to set; its producer id and sequence make retries idempotent.
+    /// </summary>
+    public sealed record Produce(TopicPartition Partition, short Acks, int TimeoutMs, RecordBatch Batch) : IPartitionMessage;
 
     public sealed record ProduceResult(TopicPartition Partition, long BaseOffset, ErrorInfo? Error,
         int LeaderHint = -1, int LeaderEpochHint = -1) : IActorLogMessage;

@@ -129,7 +129,7 @@ public sealed partial class ReplicaActor
             return;
         }
         if (batch.BaseOffset < _writeEnd)
-            batch = batch with { BaseOffset = _writeEnd, Records = batch.Records.Skip((int)(_writeEnd - batch.BaseOffset)).ToArray() };
+            batch = batch.Slice(_writeEnd, batch.NextOffset);
 
         _writeEnd = batch.NextOffset;
         _writesInFlight++;

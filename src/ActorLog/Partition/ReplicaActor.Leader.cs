@@ -74,19 +74,21 @@ public sealed partial class ReplicaActor
             Reply(produce, replyTo, new ErrorInfo(ErrorCode.InvalidRequiredAcks, $"acks must be 0, 1 or all (-1), got {produce.Acks}"));
             return;
         }
-        if (produce.Records.Count == 0)
+        var incoming = produce.Batch;
+        if (incoming.Count == 0)
         {
             Reply(produce, replyTo, new ErrorInfo(ErrorCode.RecordListTooLarge, "A produce request holds at least one record"));
             return;
         }
+        // As in Kafka, max.message.bytes bounds a record batch; clients split batches below it, so only a
+        // single oversized record can exceed it. Records are not decoded here: the bytes go to the journal as they are.
         var maxBytes = Math.Min(config.MaxMessageBytes, _settings.MaxMessageBytes);
-        foreach (var record in produce.Records)
-            if (record.SizeInBytes > maxBytes)
-            {
-                Reply(produce, replyTo, new ErrorInfo(ErrorCode.RecordTooLarge,
-                    $"A record of {record.SizeInBytes} bytes is larger than max.message.bytes = {maxBytes} of topic {_tp.Topic}"));
-                return;
-            }
+        if (incoming.Payload.Length > maxBytes)
+        {
+            Reply(produce, replyTo, new ErrorInfo(ErrorCode.RecordTooLarge,
+                $"A batch of {incoming.Count} record(s), {incoming.Payload.Length} bytes, is larger than max.message.bytes = {maxBytes} of topic {_tp.Topic}"));
+            return;
+        }
         if (produce.Acks == -1 && leader.InSyncReplicas.Count < config.MinInsyncReplicas)
         {
             Reply(produce, replyTo, new ErrorInfo(ErrorCode.NotEnoughReplicas,
@@ -95,11 +97,11 @@ public sealed partial class ReplicaActor
             return;
         }
 
-        var check = _producers.Validate(produce.ProducerId, produce.BaseSequence, produce.Records.Count);
+        var check = _producers.Validate(incoming.ProducerId, incoming.BaseSequence, incoming.Count);
         if (check.Verdict == ProducerStateTable.Verdict.OutOfOrder)
         {
             Reply(produce, replyTo, new ErrorInfo(ErrorCode.OutOfOrderSequenceNumber,
-                $"{_tp}: producer {produce.ProducerId} sent sequence {produce.BaseSequence}, expected {check.ExpectedSequence}"));
+                $"{_tp}: producer {incoming.ProducerId} sent sequence {incoming.BaseSequence}, expected {check.ExpectedSequence}"));
             return;
         }
         if (check.Verdict == ProducerStateTable.Verdict.Duplicate)
@@ -109,7 +111,7 @@ public sealed partial class ReplicaActor
             return;
         }
 
-        var batch = new RecordBatch(_writeEnd, _leaderEpoch, produce.ProducerId, produce.BaseSequence, produce.Records);
+        var batch = incoming.Place(_writeEnd, _leaderEpoch);
         _producers.Record(batch);
         _writeEnd = batch.NextOffset;
         _writesInFlight++;
@@ -139,7 +141,7 @@ public sealed partial class ReplicaActor
         {
             // The original is still being written: the producer asks again shortly.
             Reply(produce, replyTo, new ErrorInfo(ErrorCode.OutOfOrderSequenceNumber,
-                $"{_tp}: batch {produce.BaseSequence} of producer {produce.ProducerId} is still being written"));
+                $"{_tp}: batch {produce.Batch.BaseSequence} of producer {produce.Batch.ProducerId} is still being written"));
             return;
         }
         if (produce.Acks == 1 || check.NextOffset <= _highWatermark)
@@ -258,9 +260,7 @@ public sealed partial class ReplicaActor
             if (batches.Count == 0) return;
             foreach (var batch in batches)
             {
-                var toSend = batch.BaseOffset < f.NextOffsetToSend
-                    ? batch with { BaseOffset = f.NextOffsetToSend, Records = batch.Records.Skip((int)(f.NextOffsetToSend - batch.BaseOffset)).ToArray() }
-                    : batch;
+                var toSend = batch.BaseOffset < f.NextOffsetToSend ? batch.Slice(f.NextOffsetToSend, batch.NextOffset) : batch;
                 subscriber.Tell(new ReplicationProtocol.ReplicateBatch(_tp, _leaderEpoch, toSend, _highWatermark));
                 f.NextOffsetToSend = toSend.NextOffset;
             }

@@ -31,9 +31,8 @@ public sealed class ActorLogSerializer(ExtendedActorSystem system) : SerializerW
 
         Register<PartitionProtocol.Produce>("P", (w, m) =>
         {
-            w.WriteTp(m.Partition); w.Write(m.Acks); w.WriteList(m.Records, BinaryProtocol.WriteRecord);
-            w.Write(m.ProducerId); w.Write(m.BaseSequence); w.Write(m.TimeoutMs);
-        }, r => new PartitionProtocol.Produce(r.ReadTp(), r.ReadInt16(), r.ReadList(BinaryProtocol.ReadRecord), r.ReadInt64(), r.ReadInt32(), r.ReadInt32()));
+            w.WriteTp(m.Partition); w.Write(m.Acks); w.Write(m.TimeoutMs); w.WriteBatch(m.Batch);
+        }, r => new PartitionProtocol.Produce(r.ReadTp(), r.ReadInt16(), r.ReadInt32(), r.ReadBatch()));
         Register<PartitionProtocol.ProduceResult>("PR", (w, m) =>
         {
             w.WriteTp(m.Partition); w.Write(m.BaseOffset); w.WriteError(m.Error); w.Write(m.LeaderHint); w.Write(m.LeaderEpochHint);
@@ -147,7 +146,8 @@ public sealed class ActorLogSerializer(ExtendedActorSystem system) : SerializerW
     {
         if (!Readers.TryGetValue(manifest, out var read))
             throw new SerializationException($"{nameof(ActorLogSerializer)}: unknown manifest [{manifest}]");
-        using var reader = new BinaryReader(new MemoryStream(bytes, writable: false), System.Text.Encoding.UTF8);
+        // publiclyVisible: record batch payloads are read as slices of this buffer instead of copies.
+        using var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true), System.Text.Encoding.UTF8);
         return read(reader);
     }
 }

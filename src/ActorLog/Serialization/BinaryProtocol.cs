@@ -70,41 +70,37 @@ internal static class BinaryProtocol
 
     public static TopicPartition ReadTp(this BinaryReader r) => new(r.ReadString(), r.ReadInt32());
 
-    public static void WriteRecord(this BinaryWriter w, Record rec)
-    {
-        w.Write(rec.Timestamp);
-        w.WriteBytes(rec.Key);
-        w.WriteBytes(rec.Value);
-        w.WriteList(rec.Headers, (x, h) => { x.Write(h.Key); x.WriteBytes(h.Value); });
-    }
-
-    public static Record ReadRecord(this BinaryReader r)
-    {
-        var timestamp = r.ReadInt64();
-        var key = r.ReadBytes();
-        var value = r.ReadBytes();
-        var headerCount = r.ReadInt32();
-        IReadOnlyList<RecordHeader> headers = Record.NoHeaders;
-        if (headerCount > 0)
-        {
-            var list = new RecordHeader[headerCount];
-            for (var i = 0; i < headerCount; i++) list[i] = new RecordHeader(r.ReadString(), r.ReadBytes());
-            headers = list;
-        }
-        return new Record(key, value, timestamp, headers);
-    }
-
     public static void WriteBatch(this BinaryWriter w, RecordBatch b)
     {
         w.Write(b.BaseOffset);
         w.Write(b.LeaderEpoch);
         w.Write(b.ProducerId);
         w.Write(b.BaseSequence);
-        w.WriteList(b.Records, WriteRecord);
+        w.Write(b.Count);
+        w.Write(b.Payload.Length);
+        w.Write(b.Payload.Span);
     }
 
-    public static RecordBatch ReadBatch(this BinaryReader r) =>
-        new(r.ReadInt64(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadList(ReadRecord));
+    /// <summary>Reads a batch; its payload is a slice of the message's own buffer when the stream exposes it (no copy).</summary>
+    public static RecordBatch ReadBatch(this BinaryReader r)
+    {
+        var baseOffset = r.ReadInt64();
+        var epoch = r.ReadInt32();
+        var producerId = r.ReadInt64();
+        var sequence = r.ReadInt32();
+        var count = r.ReadInt32();
+        var length = r.ReadInt32();
+        if (count < 0 || length < 0) throw new InvalidDataException($"Corrupt record batch header (count {count}, length {length})");
+        ReadOnlyMemory<byte> payload;
+        if (r.BaseStream is MemoryStream ms && ms.TryGetBuffer(out var buffer))
+        {
+            if (ms.Position + length > ms.Length) throw new InvalidDataException("Record batch payload runs past the message");
+            payload = buffer.Array.AsMemory(buffer.Offset + (int)ms.Position, length);
+            ms.Position += length;
+        }
+        else payload = r.ReadBytes(length);
+        return new RecordBatch(baseOffset, epoch, producerId, sequence, count, payload);
+    }
 
     public static void WriteTopicConfig(this BinaryWriter w, TopicConfig c)
     {

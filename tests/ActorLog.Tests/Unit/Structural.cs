@@ -32,6 +32,9 @@ internal static class Structural
             case byte[] bytes:
                 sb.Append("0x").Append(Convert.ToHexString(bytes));
                 return;
+            case ReadOnlyMemory<byte> memory:
+                sb.Append("0x").Append(Convert.ToHexString(memory.Span));
+                return;
             case Enum e:
                 sb.Append(e.GetType().Name).Append('.').Append(e);
                 return;
