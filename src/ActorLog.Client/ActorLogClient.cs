@@ -174,6 +174,9 @@ public sealed class ActorLogClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The client's internal state in one line (metadata, gateways, produce queues), for diagnostics.</summary>
+    public Task<string> DescribeStateAsync() => _client.Ask<string>(new DescribeState(), Settings.RequestTimeout);
+
     public async ValueTask DisposeAsync()
     {
         await _system.Terminate();

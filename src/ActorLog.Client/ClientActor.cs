@@ -105,6 +105,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         Receive<GetRoute>(OnGetRoute);
         Receive<GetAnyGateway>(_ => Sender.Tell(AnyGateway() ?? (object)new Status.Failure(
             new ActorLogException(ErrorCode.BrokerNotAvailable, "No broker is reachable"))));
+        Receive<DescribeState>(_ => Sender.Tell(Describe()));
         Receive<RetryTick>(_ =>
         {
             foreach (var key in _accumulators.Keys.ToList()) TrySend(key);
@@ -134,6 +135,13 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
                 p.Request.Completion.TrySetException(error);
         foreach (var (r, _) in _waitingForMetadata) r.Completion.TrySetException(error);
     }
+
+    private string Describe() =>
+        $"gateways [{string.Join(",", _gateways.Keys.Order())}], resolving [{string.Join(",", _resolving)}], refreshing {_refreshing}, " +
+        $"brokers [{string.Join(",", _metadata.Brokers.Select(b => $"{b.Id}:{b.Status}"))}], waiting for metadata {_waitingForMetadata.Count}, " +
+        $"leaders [{string.Join(",", _metadata.Topics.SelectMany(t => t.Partitions.Select(p => $"{t.Name}/{p.Partition}->{p.Leader}")))}], " +
+        string.Join("; ", _accumulators.Select(a => $"{a.Key.Partition}/{a.Key.Acks}: queued {a.Value.Queue.Count}, retry {a.Value.Retry.Count}, " +
+            $"sent {a.Value.Sent.Count}, in flight {a.Value.InFlight}, retries in flight {a.Value.RetriesInFlight}"));
 
     private IActorRef? AnyGateway() => _bootstrapGateway ?? _gateways.Values.FirstOrDefault();
 
@@ -289,7 +297,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     {
         if (!_accumulators.TryGetValue(key, out var acc)) return;
         ExpireOverdue(key, acc);
-        if (acc.Queue.Count == 0 || acc.RetryNotBeforeMs > NowMs) return;
+        if ((acc.Queue.Count == 0 && acc.Retry.Count == 0) || acc.RetryNotBeforeMs > NowMs) return;
         if (!_topics.TryGetValue(key.Partition.Topic, out var topic) || key.Partition.Partition >= topic.Partitions.Count) return;
         var leader = topic.Partitions[key.Partition.Partition].Leader;
         if (!_gateways.TryGetValue(leader, out var gateway))
@@ -379,14 +387,24 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         TrySend(done.Key);
     }
 
+    /// <summary>Fails records past their delivery timeout: unsent ones, and retries that could not be sent in time.</summary>
     private static void ExpireOverdue(PartitionKey key, Accumulator acc)
     {
         var now = NowMs;
+        var timedOut = new ActorLogException(ErrorCode.RequestTimedOut, $"{key.Partition}: the record was not acknowledged within the delivery timeout");
         while (acc.Queue.First is { } node && node.Value.Request.DeadlineMs <= now)
         {
             acc.Queue.RemoveFirst();
-            node.Value.Request.Completion.TrySetException(new ActorLogException(ErrorCode.RequestTimedOut,
-                $"{key.Partition}: the record was not acknowledged within the delivery timeout"));
+            node.Value.Request.Completion.TrySetException(timedOut);
         }
+        var expired = acc.Retry.Where(r => r.Value.Records.Min(p => p.Request.DeadlineMs) <= now).ToList();
+        if (expired.Count == 0) return;
+        foreach (var (sequence, batch) in expired)
+        {
+            acc.Retry.Remove(sequence);
+            foreach (var p in batch.Records) p.Request.Completion.TrySetException(timedOut);
+        }
+        // Their sequence numbers are gaps now: later batches continue under a new producer id.
+        acc.ResetProducer();
     }
 }

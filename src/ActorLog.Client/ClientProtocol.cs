@@ -21,4 +21,7 @@ internal static class ClientProtocol
 
     /// <summary>Answers with any live broker's gateway (for admin calls).</summary>
     public sealed record GetAnyGateway;
+
+    /// <summary>Answers with a one-line description of the client's state, for diagnostics.</summary>
+    public sealed record DescribeState;
 }

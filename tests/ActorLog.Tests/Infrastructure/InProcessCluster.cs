@@ -31,7 +31,8 @@ public sealed class InProcessCluster : IAsyncDisposable
     public static async Task<InProcessCluster> StartAsync(int brokers, TimeSpan? timeout = null)
     {
         var cluster = new InProcessCluster(brokers);
-        for (var i = 0; i < brokers; i++) await cluster.StartBrokerAsync(i);
+        // Together, so the first seed finds the others at once instead of forming the cluster alone after a timeout.
+        await Task.WhenAll(Enumerable.Range(0, brokers).Select(cluster.StartBrokerAsync));
         await cluster.WaitForMembersAsync(brokers, timeout ?? TimeSpan.FromSeconds(30));
         return cluster;
     }

@@ -15,7 +15,10 @@ public sealed class SmokeSpec(ITestOutputHelper output)
         await using var client = await cluster.ConnectAsync();
         var topic = await client.CreateTopicAsync("smoke", 3, 3, 2);
         output.WriteLine(string.Join("; ", topic.Partitions.Select(p => $"{p.Partition}: leader {p.Leader} replicas [{string.Join(",", p.Replicas)}]")));
-        var r = await client.ProduceAsync("smoke", "k1", "v1", Acks.All);
+        var produce = client.ProduceAsync("smoke", "k1", "v1", Acks.All);
+        if (await Task.WhenAny(produce, Task.Delay(TimeSpan.FromSeconds(70))) != produce)
+            Assert.Fail($"not acknowledged within 70 s; client state: {await client.DescribeStateAsync()}");
+        var r = await produce;
         output.WriteLine($"produced at {r.Partition}/{r.Offset}");
         var fetched = await client.FetchAsync("smoke", r.Partition, 0);
         Assert.Single(fetched.Records);
