@@ -91,7 +91,9 @@ public static class BrokerConfig
             case "sqlite":
                 var cs = Quote($"Data Source={Path.Combine(dataDir, "actorlog.db")}");
                 // SQLite has one writer per file: concurrent journal transactions would only wait on its lock.
-                return $"akka.persistence.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs}, parallelism = 1 }}\n" +
+                // Parameters, not SQL literals, for multi-row inserts: a batch payload inlined as hex text costs
+                // more CPU to build and to parse than the write itself.
+                return $"akka.persistence.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs}, parallelism = 1, prefer-parameters-on-multirow-insert = true }}\n" +
                        $"akka.persistence.query.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}\n" +
                        $"akka.persistence.snapshot-store.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}";
             case "postgresql":
