@@ -132,10 +132,7 @@ public sealed class ActorLogClient : IAsyncDisposable
         var result = await AdminAsync<ControllerProtocol.TopicResult>(
             new ControllerProtocol.CreateTopic(name, partitions, replicationFactor, minInsyncReplicas, maxMessageBytes), ct);
         if (result.Error is not null) throw new ActorLogException(result.Error);
-        // The controller answered after a majority write; wait until the broker we ask has it too.
-        var deadline = DateTime.UtcNow + Settings.RequestTimeout;
-        while (!(await RefreshMetadataAsync(ct)).Topics.Any(t => t.Name == name) && DateTime.UtcNow < deadline)
-            await Task.Delay(50, ct);
+        await AwaitMetadata(m => m.Topics.Any(t => t.Name == name), ct);
         return result.Topic!;
     }
 
@@ -143,7 +140,17 @@ public sealed class ActorLogClient : IAsyncDisposable
     {
         var result = await AdminAsync<ControllerProtocol.TopicResult>(new ControllerProtocol.DeleteTopic(name), ct);
         if (result.Error is not null) throw new ActorLogException(result.Error);
-        await RefreshMetadataAsync(ct);
+        await AwaitMetadata(m => m.Topics.All(t => t.Name != name), ct);
+    }
+
+    /// <summary>
+    /// The controller answers after a majority write; the broker a client asks next may not have the change yet.
+    /// Waits (briefly) until it does, so the next call sees what this one did.
+    /// </summary>
+    private async Task AwaitMetadata(Func<GatewayProtocol.MetadataResult, bool> done, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + Settings.RequestTimeout;
+        while (!done(await RefreshMetadataAsync(ct)) && DateTime.UtcNow < deadline) await Task.Delay(50, ct);
     }
 
     public async Task<GatewayProtocol.TopicDescription> DescribeTopicAsync(string name, CancellationToken ct = default)
@@ -160,17 +167,27 @@ public sealed class ActorLogClient : IAsyncDisposable
     public async Task<IReadOnlyList<TopicMetadata>> ListTopicsAsync(CancellationToken ct = default) =>
         (await RefreshMetadataAsync(ct)).Topics;
 
+    /// <summary>Asks a live broker's gateway; a broker that does not answer in a few seconds is replaced once.</summary>
     private async Task<T> AdminAsync<T>(object request, CancellationToken ct)
     {
-        var gateway = await _client.Ask<IActorRef>(new GetAnyGateway(), Settings.RequestTimeout, ct);
-        try
+        var perAttempt = TimeSpan.FromTicks(Settings.RequestTimeout.Ticks / 2);
+        for (var attempt = 1; ; attempt++)
         {
-            return await gateway.Ask<T>(request, Settings.RequestTimeout, ct);
-        }
-        catch (AskTimeoutException)
-        {
-            throw new ActorLogException(ErrorCode.RequestTimedOut,
-                $"No answer from the cluster within {Settings.RequestTimeout.TotalSeconds:0.#} s (is the controller running?)");
+            var gateway = await _client.Ask<IActorRef>(new GetAnyGateway(), Settings.RequestTimeout, ct);
+            try
+            {
+                return await gateway.Ask<T>(request, perAttempt, ct);
+            }
+            catch (AskTimeoutException) when (attempt == 1)
+            {
+                _client.Tell(new GatewayFailed(gateway));
+                await RefreshMetadataAsync(ct);
+            }
+            catch (AskTimeoutException)
+            {
+                throw new ActorLogException(ErrorCode.RequestTimedOut,
+                    $"No answer from the cluster within {Settings.RequestTimeout.TotalSeconds:0.#} s (is the controller running?)");
+            }
         }
     }
 

@@ -26,7 +26,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     private sealed record BatchDone(PartitionKey Key, SentBatch Batch, PartitionProtocol.ProduceResult? Result, Exception? Failure);
 
     /// <summary>A batch once sequenced: it keeps its producer id and sequence through every retry.</summary>
-    private sealed record SentBatch(PartitionProtocol.Produce Message, List<Pending> Records, bool IsRetry);
+    private sealed record SentBatch(PartitionProtocol.Produce Message, List<Pending> Records, bool IsRetry, ErrorInfo? LastError = null);
 
     private sealed record RetryTick
     {
@@ -103,6 +103,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         Receive<MetadataArrived>(OnMetadata);
         Receive<GatewayResolved>(OnGatewayResolved);
         Receive<GetRoute>(OnGetRoute);
+        Receive<GatewayFailed>(f => { ForgetGateway(f.Gateway); StartRefresh(); });
         Receive<GetAnyGateway>(_ => Sender.Tell(AnyGateway() ?? (object)new Status.Failure(
             new ActorLogException(ErrorCode.BrokerNotAvailable, "No broker is reachable"))));
         Receive<DescribeState>(_ => Sender.Tell(Describe()));
@@ -143,7 +144,14 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         string.Join("; ", _accumulators.Select(a => $"{a.Key.Partition}/{a.Key.Acks}: queued {a.Value.Queue.Count}, retry {a.Value.Retry.Count}, " +
             $"sent {a.Value.Sent.Count}, in flight {a.Value.InFlight}, retries in flight {a.Value.RetriesInFlight}"));
 
-    private IActorRef? AnyGateway() => _bootstrapGateway ?? _gateways.Values.FirstOrDefault();
+    /// <summary>A gateway of a broker that was up at the last metadata refresh; the bootstrap one until then.</summary>
+    private IActorRef? AnyGateway() => _gateways.Values.FirstOrDefault() ?? _bootstrapGateway;
+
+    private void ForgetGateway(IActorRef gateway)
+    {
+        if (gateway.Equals(_bootstrapGateway)) _bootstrapGateway = null;
+        foreach (var id in _gateways.Where(g => g.Value.Equals(gateway)).Select(g => g.Key).ToList()) _gateways.Remove(id);
+    }
 
     private void StartRefresh()
     {
@@ -167,11 +175,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         {
             _log.Warning("Metadata request failed: {0}", arrived.Failure?.Message);
             // That broker may be gone: forget it and try another known one.
-            if (arrived.From is not null)
-            {
-                if (arrived.From.Equals(_bootstrapGateway)) _bootstrapGateway = null;
-                foreach (var id in _gateways.Where(g => g.Value.Equals(arrived.From)).Select(g => g.Key).ToList()) _gateways.Remove(id);
-            }
+            if (arrived.From is not null) ForgetGateway(arrived.From);
             if (AnyGateway() is not null) StartRefresh();
             else
             {
@@ -182,6 +186,9 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         }
         _metadata = arrived.Result;
         _topics = _metadata.Topics.ToDictionary(t => t.Name);
+        // Brokers that left or are unreachable: stop sending there until they are up again.
+        foreach (var id in _gateways.Keys.Where(id => !_metadata.Brokers.Any(b => b.Id == id && b.Status == "up")).ToList())
+            _gateways.Remove(id);
         ResolveAll();
         foreach (var waiter in _metadataWaiters) waiter.Tell(_metadata);
         _metadataWaiters.Clear();
@@ -370,7 +377,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
             if (error.Code.IsRetriable() && !expired)
             {
                 var sequence = done.Batch.Message.Batch.BaseSequence;
-                acc.Retry[sequence < 0 ? -1 - acc.Retry.Count : sequence] = done.Batch;
+                acc.Retry[sequence < 0 ? -1 - acc.Retry.Count : sequence] = done.Batch with { LastError = error };
                 acc.RetryNotBeforeMs = NowMs + (error.Code == ErrorCode.OutOfOrderSequenceNumber ? 0 : 100);
                 if (error.Code is not (ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.OutOfOrderSequenceNumber))
                     StartRefresh();
@@ -402,7 +409,9 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         foreach (var (sequence, batch) in expired)
         {
             acc.Retry.Remove(sequence);
-            foreach (var p in batch.Records) p.Request.Completion.TrySetException(timedOut);
+            var error = batch.LastError is null ? timedOut
+                : new ActorLogException(ErrorCode.RequestTimedOut, $"{key.Partition}: not acknowledged within the delivery timeout; last error {batch.LastError}");
+            foreach (var p in batch.Records) p.Request.Completion.TrySetException(error);
         }
         // Their sequence numbers are gaps now: later batches continue under a new producer id.
         acc.ResetProducer();

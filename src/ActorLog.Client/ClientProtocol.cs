@@ -22,6 +22,9 @@ internal static class ClientProtocol
     /// <summary>Answers with any live broker's gateway (for admin calls).</summary>
     public sealed record GetAnyGateway;
 
+    /// <summary>A gateway did not answer in time: use another one and refresh the metadata.</summary>
+    public sealed record GatewayFailed(IActorRef Gateway);
+
     /// <summary>Answers with a one-line description of the client's state, for diagnostics.</summary>
     public sealed record DescribeState;
 }
