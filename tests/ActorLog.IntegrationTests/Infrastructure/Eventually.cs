@@ -19,4 +19,20 @@ public static class Eventually
             }
         }
     }
+
+    public static async Task<T> Value<T>(Func<Task<T>> attempt, TimeSpan timeout, TimeSpan? interval = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(interval ?? TimeSpan.FromMilliseconds(300));
+            }
+        }
+    }
 }
