@@ -83,7 +83,9 @@ public sealed class ActorLogClient : IAsyncDisposable
         int maxBytes = 1024 * 1024, CancellationToken ct = default)
     {
         var tp = new TopicPartition(topic, partition);
-        var wait = maxWait ?? TimeSpan.FromMilliseconds(500);
+        // No wait given: the broker's fetch.default-max-wait applies (sent as -1); the client allows 5 s for it.
+        var wait = maxWait ?? TimeSpan.FromSeconds(5);
+        var waitMs = maxWait is null ? -1 : (int)wait.TotalMilliseconds;
         var deadline = DateTime.UtcNow + Settings.RequestTimeout + wait;
         var refresh = false;
         while (true)
@@ -96,7 +98,7 @@ public sealed class ActorLogClient : IAsyncDisposable
                 try
                 {
                     var result = await gateway.Ask<PartitionProtocol.FetchResult>(
-                        new PartitionProtocol.Fetch(tp, offset, maxBytes, (int)wait.TotalMilliseconds), wait + Settings.RequestTimeout, ct);
+                        new PartitionProtocol.Fetch(tp, offset, maxBytes, waitMs), wait + Settings.RequestTimeout, ct);
                     if (result.Error is null) return ToRecords(tp, offset, result);
                     error = result.Error;
                 }

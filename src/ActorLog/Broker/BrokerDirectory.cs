@@ -67,6 +67,4 @@ public static class BrokerDirectory
     }
 
     public static ActorPath ReplicaManagerPath(Address address) => new RootActorPath(address) / "user" / "replica-manager";
-
-    public static ActorPath GatewayPath(Address address) => new RootActorPath(address) / "user" / "gateway";
 }

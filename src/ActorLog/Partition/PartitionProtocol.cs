@@ -22,7 +22,10 @@ public static class PartitionProtocol
     public sealed record ProduceResult(TopicPartition Partition, long BaseOffset, ErrorInfo? Error,
         int LeaderHint = -1, int LeaderEpochHint = -1) : IActorLogMessage;
 
-    /// <summary>Reads from <see cref="Offset"/>; waits up to MaxWaitMs when nothing is below the high watermark yet.</summary>
+    /// <summary>
+    /// Reads from <see cref="Offset"/>; waits up to MaxWaitMs when nothing is below the high watermark yet
+    /// (a negative MaxWaitMs takes the broker's <c>fetch.default-max-wait</c>).
+    /// </summary>
     public sealed record Fetch(TopicPartition Partition, long Offset, int MaxBytes, int MaxWaitMs) : IPartitionMessage;
 
     public sealed record FetchResult(TopicPartition Partition, long HighWatermark, long LogStartOffset,

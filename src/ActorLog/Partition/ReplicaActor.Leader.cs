@@ -190,7 +190,8 @@ public sealed partial class ReplicaActor
                     $"Offset {fetch.Offset} is outside the log of {_tp} [{_partitionLog.LogStartOffset}, {_partitionLog.LogEndOffset}]")));
             return;
         }
-        if (fetch.Offset < _highWatermark || fetch.MaxWaitMs <= 0)
+        var maxWait = fetch.MaxWaitMs < 0 ? (int)_settings.DefaultFetchMaxWait.TotalMilliseconds : fetch.MaxWaitMs;
+        if (fetch.Offset < _highWatermark || maxWait == 0)
         {
             AnswerFetch(fetch, Sender);
             return;
@@ -198,7 +199,7 @@ public sealed partial class ReplicaActor
         // Long poll: answer when the high watermark passes the offset, or when the wait ends.
         var id = ++_nextFetchId;
         _parkedFetches[id] = new ParkedFetch(id, fetch, Sender);
-        Timers.StartSingleTimer(("fetch", id), new FetchExpired(id), TimeSpan.FromMilliseconds(fetch.MaxWaitMs));
+        Timers.StartSingleTimer(("fetch", id), new FetchExpired(id), TimeSpan.FromMilliseconds(maxWait));
     }
 
     private void OnFetchExpired(FetchExpired expired)

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using ActorLog.Common;
 using ActorLog.Log;
 using ActorLog.Metadata;
@@ -25,12 +24,6 @@ internal static class BinaryProtocol
         var length = r.ReadInt32();
         return length < 0 ? null : r.ReadBytes(length);
     }
-
-    public static void WriteNullableString(this BinaryWriter w, string? s) =>
-        w.WriteBytes(s is null ? null : Encoding.UTF8.GetBytes(s));
-
-    public static string? ReadNullableString(this BinaryReader r) =>
-        r.ReadBytes() is { } b ? Encoding.UTF8.GetString(b) : null;
 
     public static void WriteList<T>(this BinaryWriter w, IReadOnlyList<T> items, Action<BinaryWriter, T> write)
     {
