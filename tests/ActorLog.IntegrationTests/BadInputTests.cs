@@ -1,3 +1,4 @@
+using ActorLog.Hosting;
 using System.Net;
 using System.Net.Sockets;
 using ActorLog.IntegrationTests.Infrastructure;
@@ -14,7 +15,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task Unreachable_bootstrap_fails_within_seconds_naming_the_address()
     {
-        var port = ActorLogCli.FreePorts(1)[0];
+        var port = LoopbackPorts.Free(1)[0];
         var result = await ActorLogCli.RunAsync(null, "--bootstrap", $"127.0.0.1:{port}", "topics", "list");
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains($"127.0.0.1:{port}", result.StdErr);
@@ -46,7 +47,7 @@ public sealed class BadInputTests
         var dir = TempDir();
         var file = Path.Combine(dir, "broker.conf");
         await File.WriteAllTextAsync(file, "actorlog { port = [ unclosed ");
-        var result = await ActorLogCli.RunAsync(null, TimeSpan.FromSeconds(60), "node", "--broker-id", "1", "--port", ActorLogCli.FreePorts(1)[0].ToString(),
+        var result = await ActorLogCli.RunAsync(null, TimeSpan.FromSeconds(60), "node", "--broker-id", "1", "--port", LoopbackPorts.Free(1)[0].ToString(),
             "--data-dir", dir, "--config", file);
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("broker.conf", result.StdErr);
@@ -57,7 +58,7 @@ public sealed class BadInputTests
     {
         var file = Path.Combine(TempDir(), "a-file");
         await File.WriteAllTextAsync(file, "not a directory");
-        var result = await ActorLogCli.RunAsync(null, TimeSpan.FromSeconds(60), "node", "--broker-id", "1", "--port", ActorLogCli.FreePorts(1)[0].ToString(),
+        var result = await ActorLogCli.RunAsync(null, TimeSpan.FromSeconds(60), "node", "--broker-id", "1", "--port", LoopbackPorts.Free(1)[0].ToString(),
             "--data-dir", Path.Combine(file, "data"));
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("not writable", result.StdErr);

@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using ActorLog.Client;
+using ActorLog.Hosting;
 
 namespace ActorLog.Cli.Commands;
 
@@ -25,9 +23,9 @@ internal static class DevCommand
             var n = r.GetValue(brokers);
             if (n < 1) { await Console.Error.WriteLineAsync("error: --brokers must be at least 1"); return 2; }
             var root = Path.GetFullPath(r.GetValue(dataDir)!);
-            var ports = r.GetValue(basePort) == 0 ? FreePorts(n) : Enumerable.Range(r.GetValue(basePort), n).ToArray();
+            var ports = r.GetValue(basePort) == 0 ? LoopbackPorts.Free(n) : Enumerable.Range(r.GetValue(basePort), n).ToArray();
             foreach (var port in ports)
-                if (!IsFree(port)) { await Console.Error.WriteLineAsync($"error: port {port} is already in use (try --base-port 0)"); return 2; }
+                if (!LoopbackPorts.IsFree(port)) { await Console.Error.WriteLineAsync($"error: port {port} is already in use (try --base-port 0)"); return 2; }
             var seeds = string.Join(",", ports.Take(Math.Min(3, n)).Select(p => $"127.0.0.1:{p}"));
             var processes = new List<Process>();
             try
@@ -40,7 +38,7 @@ internal static class DevCommand
                     Console.Out.WriteLine($"broker {i + 1}: pid {processes[^1].Id}, 127.0.0.1:{ports[i]}, log {Path.Combine(dir, "broker.log")}");
                 }
                 var bootstrap = string.Join(",", ports.Select(p => $"127.0.0.1:{p}"));
-                await WaitUntilUp(bootstrap, n, processes, ct);
+                await WaitUntilUp(bootstrap, ports, processes, ct);
                 Console.Out.WriteLine($"ActorLog dev cluster is up: {n} broker(s). Bootstrap: {bootstrap}");
                 Console.Out.WriteLine("Press Ctrl-C to stop.");
                 await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -84,7 +82,7 @@ internal static class DevCommand
         return process;
     }
 
-    private static async Task WaitUntilUp(string bootstrap, int n, List<Process> processes, CancellationToken ct)
+    private static async Task WaitUntilUp(string bootstrap, int[] ports, List<Process> processes, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
@@ -92,7 +90,8 @@ internal static class DevCommand
             ct.ThrowIfCancellationRequested();
             if (processes.FirstOrDefault(p => p.HasExited) is { } dead)
                 throw new InvalidOperationException($"A broker process (pid {dead.Id}) exited with code {dead.ExitCode}; see its broker.log");
-            if (!Ports(bootstrap).All(p => !IsFree(p)))
+            // Only connect once every broker listens: the client would otherwise log refused connections.
+            if (ports.Any(LoopbackPorts.IsFree))
             {
                 await Task.Delay(250, ct);
                 continue;
@@ -101,7 +100,7 @@ internal static class DevCommand
             {
                 await using var client = await ActorLogClient.ConnectAsync(bootstrap, ct: ct);
                 var metadata = await client.RefreshMetadataAsync(ct);
-                if (metadata.Brokers.Count(b => b.Status == "up") == n && metadata.ControllerBrokerId >= 0) return;
+                if (metadata.Brokers.Count(b => b.Status == "up") == ports.Length && metadata.ControllerBrokerId >= 0) return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -109,10 +108,8 @@ internal static class DevCommand
             }
             await Task.Delay(500, ct);
         }
-        throw new TimeoutException($"The cluster did not come up with {n} brokers within 90 s");
+        throw new TimeoutException($"The cluster did not come up with {ports.Length} brokers within 90 s");
     }
-
-    private static IEnumerable<int> Ports(string bootstrap) => bootstrap.Split(',').Select(a => int.Parse(a[(a.LastIndexOf(':') + 1)..]));
 
     /// <summary>SIGTERM each broker in turn (they leave the cluster gracefully), SIGKILL after 20 s.</summary>
     private static async Task StopAll(List<Process> processes)
@@ -121,44 +118,11 @@ internal static class DevCommand
         {
             var p = processes[i];
             if (p.HasExited) continue;
-            Terminate(p.Id);
+            ProcessSignals.Terminate(p.Id);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             try { await p.WaitForExitAsync(timeout.Token); }
             catch (OperationCanceledException) { p.Kill(entireProcessTree: true); }
             Console.Out.WriteLine($"broker pid {p.Id} stopped");
         }
-    }
-
-    public static void Terminate(int pid)
-    {
-        if (OperatingSystem.IsWindows()) Process.GetProcessById(pid).Kill();
-        else _ = Kill(pid, 15);
-    }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            var l = new TcpListener(IPAddress.Loopback, port);
-            l.Start();
-            l.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        foreach (var l in listeners) l.Start();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var l in listeners) l.Stop();
-        return ports;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace ActorLog.IntegrationTests.Infrastructure;
 
@@ -51,14 +49,5 @@ public static class ActorLogCli
             throw new TimeoutException($"actorlog {string.Join(" ", args)} did not finish within {timeout}: {await stderr}");
         }
         return new Result(process.ExitCode, await stdout, await stderr, clock.Elapsed);
-    }
-
-    public static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        foreach (var l in listeners) l.Start();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var l in listeners) l.Stop();
-        return ports;
     }
 }

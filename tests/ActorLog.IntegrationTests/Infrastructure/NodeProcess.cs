@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
+using ActorLog.Hosting;
 
 namespace ActorLog.IntegrationTests.Infrastructure;
 
@@ -45,7 +45,7 @@ public sealed class NodeProcess : IDisposable
     public async Task StopAsync(TimeSpan timeout)
     {
         if (_process.HasExited) return;
-        _ = Kill(_process.Id, 15);
+        ProcessSignals.Terminate(_process.Id);
         using var cts = new CancellationTokenSource(timeout);
         try { await _process.WaitForExitAsync(cts.Token); }
         catch (OperationCanceledException) { _process.Kill(true); }
@@ -70,7 +70,4 @@ public sealed class NodeProcess : IDisposable
         Kill();
         _process.Dispose();
     }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }

@@ -1,3 +1,4 @@
+using ActorLog.Hosting;
 using System.Text.Json;
 using Xunit.Abstractions;
 
@@ -13,7 +14,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     public ProcessCluster(int brokers, ITestOutputHelper output)
     {
         _output = output;
-        _ports = ActorLogCli.FreePorts(brokers);
+        _ports = LoopbackPorts.Free(brokers);
         Nodes = new NodeProcess?[brokers];
     }
 

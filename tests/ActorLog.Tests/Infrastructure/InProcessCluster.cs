@@ -20,7 +20,7 @@ public sealed class InProcessCluster : IAsyncDisposable
     private InProcessCluster(int brokers)
     {
         _root = Path.Combine(Path.GetTempPath(), "actorlog-tests", Guid.NewGuid().ToString("N"));
-        _ports = FreePorts.Take(brokers);
+        _ports = LoopbackPorts.Free(brokers);
         _hosts = new IHost?[brokers];
     }
 
