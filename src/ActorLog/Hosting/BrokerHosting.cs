@@ -79,7 +79,7 @@ public static class BrokerHosting
             PoisonPill.Instance);
         registry.Register<PartitionRegionKey>(region);
 
-        var gateway = system.ActorOf(GatewayActor.Props(controller, region), GatewayActor.Name);
+        var gateway = system.ActorOf(GatewayActor.Props(settings.BrokerId, controller, region, replicaManager), GatewayActor.Name);
         registry.Register<GatewayKey>(gateway);
     }
 }
