@@ -76,7 +76,7 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
 
     private void ApplyIfNewer(ClusterMetadata metadata)
     {
-        if (_metadataSeen && metadata.Version < _metadata.Version) return;
+        if (_metadataSeen && _metadata.IsNewerThan(metadata)) return;
         Apply(metadata);
     }
 

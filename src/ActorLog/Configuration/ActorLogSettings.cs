@@ -16,7 +16,9 @@ public sealed record ActorLogSettings(
     TimeSpan MetadataWriteTimeout,
     TimeSpan DefaultFetchMaxWait,
     bool ElectOnUnreachable,
-    TimeSpan? LeaderRebalanceDelay)
+    TimeSpan? LeaderRebalanceDelay,
+    bool CrashDetection,
+    TimeSpan CrashProbeTimeout)
 {
     public static ActorLogSettings Create(ActorSystem system) => Create(system.Settings.Config.GetConfig("actorlog"));
 
@@ -35,7 +37,9 @@ public sealed record ActorLogSettings(
             c.GetTimeSpan("replication.metadata-write-timeout"),
             c.GetTimeSpan("fetch.default-max-wait"),
             c.GetBoolean("controller.elect-on-unreachable"),
-            OffOrDuration(c, "controller.leader-rebalance-delay"));
+            OffOrDuration(c, "controller.leader-rebalance-delay"),
+            c.GetBoolean("crash-detection.enabled"),
+            c.GetTimeSpan("crash-detection.probe-timeout"));
     }
 
     /// <summary>A duration that may also be "off" (null).</summary>

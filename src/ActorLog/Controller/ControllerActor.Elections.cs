@@ -35,7 +35,7 @@ public sealed partial class ControllerActor
     /// <summary>Elects leaders for every partition whose leader is gone (or that is offline and can lead again).</summary>
     private void ElectLeaders(string reason)
     {
-        var live = BrokerDirectory.LiveBrokers(_cluster).Keys.ToHashSet();
+        var live = _view.LiveBrokers().Keys.ToHashSet();
         var metadata = _metadata;
         var moved = new List<(TopicPartition, int)>();
         foreach (var topic in _metadata.Topics.Values)
@@ -72,7 +72,7 @@ public sealed partial class ControllerActor
                 TopicValidation.ValidateName(cmd.Topic) ?? new ErrorInfo(ErrorCode.UnknownTopicOrPartition, $"Unknown topic '{cmd.Topic}'")));
             return;
         }
-        var live = BrokerDirectory.LiveBrokers(_cluster).Keys.ToHashSet();
+        var live = _view.LiveBrokers().Keys.ToHashSet();
         var outcomes = new List<PartitionElection>();
         var elected = new List<(TopicPartition, PartitionMetadata)>();
         foreach (var topic in _metadata.Topics.Values.Where(t => cmd.Topic is null || t.Name == cmd.Topic))
@@ -99,7 +99,7 @@ public sealed partial class ControllerActor
     private void OnRebalanceTick()
     {
         if (_settings.LeaderRebalanceDelay is not { } delay) return;
-        var live = BrokerDirectory.LiveBrokers(_cluster).Keys.ToHashSet();
+        var live = _view.LiveBrokers().Keys.ToHashSet();
         var now = NowMs;
         var due = new List<(TopicPartition, PartitionMetadata)>();
         var eligible = new HashSet<TopicPartition>();
@@ -138,7 +138,7 @@ public sealed partial class ControllerActor
     /// <summary>Points each partition's shard at its leader's broker, so sharding routes requests there.</summary>
     private void MoveShards(IEnumerable<(TopicPartition Partition, int Leader)> partitions, Action complete)
     {
-        var live = BrokerDirectory.LiveBrokers(_cluster);
+        var live = _view.LiveBrokers();
         var locations = partitions
             .Where(p => live.ContainsKey(p.Leader))
             .ToImmutableDictionary(p => PartitionMessageExtractor.ShardIdOf(p.Partition), p => live[p.Leader]);

@@ -12,7 +12,7 @@ public sealed partial class ControllerActor
 {
     private void OnCreateTopic(CreateTopic cmd)
     {
-        var live = BrokerDirectory.LiveBrokers(_cluster);
+        var live = _view.LiveBrokers();
         var minIsr = cmd.MinInsyncReplicas > 0 ? cmd.MinInsyncReplicas : Math.Min(_settings.DefaultMinInsyncReplicas, Math.Max(1, cmd.ReplicationFactor));
         var error = TopicValidation.ValidateCreate(cmd.Name, cmd.Partitions, cmd.ReplicationFactor, minIsr, live.Count);
         if (error is null && _metadata.Topics.ContainsKey(cmd.Name))

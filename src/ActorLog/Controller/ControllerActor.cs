@@ -35,6 +35,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
+    private readonly ClusterView _view = new();
     private ClusterMetadata _metadata = ClusterMetadata.Empty;
     private IReadOnlySet<int> _knownBrokers = new HashSet<int>();
     private string? _lastLoadWait;
@@ -54,9 +55,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
 
     protected override void PreStart()
     {
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved),
-            typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, ClusterView.Events);
         // First this broker's own (durable) copy: it names the brokers a majority must be counted among.
         _replicator.Tell(Dsl.Get(MetadataKey.Key, ReadLocal.Instance, LocalRead));
     }
@@ -80,8 +79,11 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
             Timers.StartSingleTimer(nameof(RetryLoad), RetryLoad.Instance, TimeSpan.FromSeconds(1));
         });
         Receive<RetryLoad>(_ => TryMajorityRead());
-        Receive<ClusterEvent.IMemberEvent>(_ => TryMajorityRead());
-        Receive<ClusterEvent.IReachabilityEvent>(_ => TryMajorityRead());
+        Receive<ClusterEvent.IClusterDomainEvent>(e =>
+        {
+            _view.Apply(e);
+            TryMajorityRead();
+        });
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -96,7 +98,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
     {
         // A read is outstanding (its guard timer runs), or the local copy is not known yet.
         if (!_localCopyRead || (Timers.IsTimerActive(nameof(RetryLoad)) && _lastLoadWait is null)) return;
-        var live = BrokerDirectory.LiveBrokers(_cluster).Keys.ToHashSet();
+        var live = _view.LiveBrokers().Keys.ToHashSet();
         var needed = _knownBrokers.Count / 2 + 1;
         var liveKnown = _knownBrokers.Count(live.Contains);
         if (_knownBrokers.Count > 0 && liveKnown < needed)
@@ -116,9 +118,23 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
     {
         Timers.Cancel(nameof(RetryLoad));
         _metadata = metadata;
-        _log.Info("Controller on broker {0}: loaded metadata version {1} ({2} topics) from a majority",
-            _settings.BrokerId, metadata.Version, metadata.Topics.Count);
-        Become(Ready);
+        var next = metadata.NextControllerEpoch();
+        _log.Info("Controller on broker {0}: loaded metadata version {1} ({2} topics) from a majority; taking controller epoch {3}",
+            _settings.BrokerId, metadata.Version, metadata.Topics.Count, next.ControllerEpoch);
+        // Claim the epoch with a majority write before acting, so nothing an earlier controller wrote can outrank us.
+        Write(next, $"controller epoch {next.ControllerEpoch}", ok =>
+        {
+            if (ok) Started();
+            else
+            {
+                Become(Loading);
+                Timers.StartSingleTimer(nameof(RetryLoad), RetryLoad.Instance, TimeSpan.FromSeconds(1));
+            }
+        });
+    }
+
+    private void Started()
+    {
         Stash.UnstashAll();
         Self.Tell(new Elect("controller started"));
         // Shard locations are not durable: point every shard at its leader again.
@@ -127,6 +143,9 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
             Timers.StartPeriodicTimer(nameof(RebalanceTick), RebalanceTick.Instance, TimeSpan.FromSeconds(1));
         PushMetadata();
     }
+
+    /// <summary>Orders metadata values by (controller epoch, version) rather than wall-clock time (see <see cref="ClusterMetadata.Timestamp"/>).</summary>
+    private static readonly Clock<ClusterMetadata> MetadataClock = (_, value) => value.Timestamp;
 
     private void Ready()
     {
@@ -139,18 +158,27 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         Receive<RebalanceTick>(_ => OnRebalanceTick());
         Receive<PlaceAllShards>(_ => MoveShards(_metadata.Topics.Values.SelectMany(t => t.Partitions
             .Select(p => (new Common.TopicPartition(t.Name, p.Partition), p.Leader))), () => { }));
-        Receive<ClusterEvent.MemberUp>(m => Self.Tell(new Elect($"{m.Member.Address} up")));
-        Receive<ClusterEvent.MemberRemoved>(m => Self.Tell(new Elect($"{m.Member.Address} removed")));
-        Receive<ClusterEvent.UnreachableMember>(m =>
-        {
-            // Acting on reachability, not removal, is what makes failover take seconds (docs/design.md).
-            if (_settings.ElectOnUnreachable) Self.Tell(new Elect($"{m.Member.Address} unreachable"));
-        });
-        Receive<ClusterEvent.ReachableMember>(m => Self.Tell(new Elect($"{m.Member.Address} reachable again")));
+        Receive<ClusterEvent.IClusterDomainEvent>(OnClusterEvent);
         Receive<GetSuccess>(_ => { });
         Receive<NotFound>(_ => { });
         Receive<GetFailure>(_ => { });
         Receive<RetryLoad>(_ => { });
+    }
+
+    private void OnClusterEvent(ClusterEvent.IClusterDomainEvent e)
+    {
+        _view.Apply(e);
+        var reason = e switch
+        {
+            ClusterEvent.MemberUp m => $"{m.Member.Address} up",
+            ClusterEvent.MemberDowned m => $"{m.Member.Address} downed",
+            ClusterEvent.MemberRemoved m => $"{m.Member.Address} removed",
+            // Acting on reachability, not removal, is what makes failover take seconds (docs/design.md).
+            ClusterEvent.UnreachableMember m when _settings.ElectOnUnreachable => $"{m.Member.Address} unreachable",
+            ClusterEvent.ReachableMember m => $"{m.Member.Address} reachable again",
+            _ => null,
+        };
+        if (reason is not null) Self.Tell(new Elect(reason));
     }
 
     /// <summary>Writes the whole metadata to a majority; the continuation runs before the next command.</summary>
@@ -158,8 +186,8 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
     {
         var self = _cluster.SelfUniqueAddress;
         var timeout = _settings.MetadataWriteTimeout;
-        _replicator.Tell(Dsl.Update(MetadataKey.Key, new LWWRegister<ClusterMetadata>(self, ClusterMetadata.Empty),
-            new WriteMajority(timeout), register => register.WithValue(self, next)));
+        _replicator.Tell(Dsl.Update(MetadataKey.Key, new LWWRegister<ClusterMetadata>(self, ClusterMetadata.Empty, MetadataClock),
+            new WriteMajority(timeout), register => register.WithValue(self, next, MetadataClock)));
         _metadata = next;
         Become(() =>
         {
@@ -184,7 +212,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
     /// </summary>
     private void PushMetadata()
     {
-        foreach (var address in BrokerDirectory.LiveBrokers(_cluster).Values)
+        foreach (var address in _view.LiveBrokers().Values)
         {
             Context.ActorSelection(BrokerDirectory.ReplicaManagerPath(address)).Tell(_metadata);
             Context.ActorSelection(new RootActorPath(address) / "user" / GatewayActor.Name).Tell(_metadata);

@@ -44,10 +44,10 @@ public sealed class GatewayActor : ReceiveActor
     public static Props Props(int brokerId, IActorRef controller, IActorRef partitionRegion, IActorRef replicaManager) =>
         Akka.Actor.Props.Create(() => new GatewayActor(brokerId, controller, partitionRegion, replicaManager));
 
-    /// <summary>Distributed Data and the controller's direct push both deliver metadata; the newer version wins.</summary>
+    /// <summary>Distributed Data and the controller's direct push both deliver metadata; the newer value wins.</summary>
     private void Update(ClusterMetadata metadata)
     {
-        if (metadata.Version >= _metadata.Version) _metadata = metadata;
+        if (!_metadata.IsNewerThan(metadata)) _metadata = metadata;
     }
 
     protected override void PreStart() =>

@@ -68,6 +68,7 @@ public static class BrokerHosting
         registry.Register<ControllerProxyKey>(controller);
 
         var replicaManager = system.ActorOf(ReplicaManager.Props(settings, controller), ReplicaManager.Name);
+        if (settings.CrashDetection) system.ActorOf(CrashDetector.Props(settings.CrashProbeTimeout), CrashDetector.Name);
         registry.Register<ReplicaManagerKey>(replicaManager);
 
         var region = ClusterSharding.Get(system).Start(
