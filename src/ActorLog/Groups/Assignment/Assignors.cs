@@ -5,8 +5,9 @@ public static class Assignors
 {
     public static readonly IPartitionAssignor Range = new RangeAssignor();
     public static readonly IPartitionAssignor RoundRobin = new RoundRobinAssignor();
+    public static readonly IPartitionAssignor Sticky = new StickyAssignor();
 
-    private static readonly IReadOnlyList<IPartitionAssignor> All = [Range, RoundRobin];
+    private static readonly IReadOnlyList<IPartitionAssignor> All = [Range, RoundRobin, Sticky];
 
     public static IReadOnlyList<string> Names { get; } = All.Select(a => a.Name).ToArray();
 

@@ -8,9 +8,10 @@ public class AssignorsTests
     [Fact]
     public void Each_name_finds_its_assignor()
     {
-        Assert.Equal(["range", "roundrobin"], Assignors.Names);
+        Assert.Equal(["range", "roundrobin", "sticky"], Assignors.Names);
         Assert.IsType<RangeAssignor>(Assignors.ByName("range"));
         Assert.IsType<RoundRobinAssignor>(Assignors.ByName("roundrobin"));
+        Assert.IsType<StickyAssignor>(Assignors.ByName("sticky"));
         foreach (var name in Assignors.Names) Assert.Equal(name, Assignors.ByName(name).Name);
     }
 
@@ -18,7 +19,7 @@ public class AssignorsTests
     public void Names_are_matched_ignoring_case_and_surrounding_spaces()
     {
         Assert.Same(Assignors.RoundRobin, Assignors.ByName("RoundRobin"));
-        Assert.Same(Assignors.Range, Assignors.ByName(" RANGE "));
+        Assert.Same(Assignors.Sticky, Assignors.ByName(" STICKY "));
     }
 
     [Theory]
@@ -30,7 +31,7 @@ public class AssignorsTests
         var e = Assert.Throws<ArgumentException>(() => Assignors.ByName(name));
         Assert.Equal("name", e.ParamName);
         Assert.Contains($"Unknown partition assignor [{name}]", e.Message);
-        Assert.Contains("valid names are: range, roundrobin", e.Message);
+        Assert.Contains("valid names are: range, roundrobin, sticky", e.Message);
     }
 
     [Fact]
