@@ -42,6 +42,7 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
         Receive<ClusterMetadata>(ApplyIfNewer);
         Receive<Reconcile>(_ => Apply(_metadata));
         Receive<ClusterEvent.MemberRemoved>(m => BrokerLost(m.Member));
+        Receive<ClusterEvent.MemberDowned>(m => BrokerLost(m.Member));
         // Leaders drop an unreachable follower from the ISR at once instead of after replication.lag-time-max,
         // so acks=all does not stall for seconds when a follower's broker dies (it rejoins once caught up).
         Receive<ClusterEvent.UnreachableMember>(m =>
@@ -63,7 +64,7 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
     {
         DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MetadataKey.Key, Self));
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.UnreachableMember));
+            typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.MemberDowned), typeof(ClusterEvent.UnreachableMember));
     }
 
     protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
