@@ -160,7 +160,16 @@ public sealed class SqliteDurableStore : ReceiveActor, IWithUnboundedStash, IWit
 
     private DurableDataEnvelope Decode(StoredEntry entry)
     {
-        var value = _serialization.Deserialize(entry.Envelope, entry.SerializerId, entry.Manifest);
+        object? value;
+        try
+        {
+            value = _serialization.Deserialize(entry.Envelope, entry.SerializerId, entry.Manifest);
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException(
+                $"key [{entry.Key}] cannot be deserialized (serializer {entry.SerializerId}, manifest '{entry.Manifest}'): {e.Message}", e);
+        }
         return value as DurableDataEnvelope ?? throw new InvalidOperationException(
             $"key [{entry.Key}] holds a {value?.GetType().Name ?? "null"}, not a DurableDataEnvelope");
     }
