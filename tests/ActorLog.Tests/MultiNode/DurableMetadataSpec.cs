@@ -1,9 +1,11 @@
 using System.Text;
 using Akka.Actor;
 using Akka.DistributedData;
+using Microsoft.Extensions.DependencyInjection;
 using ActorLog.Client;
 using ActorLog.Hosting;
 using ActorLog.Metadata;
+using ActorLog.Metadata.Durable;
 using ActorLog.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -122,5 +124,32 @@ public sealed class DurableMetadataSpec(ITestOutputHelper output)
             Assert.Equal(Enumerable.Range(0, 30).SelectMany(i => new[] { $"before-{i}", $"after-{i}" }).Order(), values.Order());
         }
         Log("60 records read back");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_broker_whose_metadata_file_is_unreadable_stops_instead_of_timing_out_every_request()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("actorlog-unreadable-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dataDir, BrokerConfig.MetadataFileName), "not a SQLite file " + new string('x', 4096));
+            var port = LoopbackPorts.Free(1)[0];
+            using var host = BrokerHosting.BuildBrokerHost(new BrokerOptions
+            {
+                BrokerId = 1, Host = "127.0.0.1", Port = port, DataDir = dataDir, ExtraHocon = "akka.loglevel = WARNING",
+            });
+            await host.StartAsync();
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var terminated = await Task.WhenAny(system.WhenTerminated, Task.Delay(TimeSpan.FromSeconds(60)));
+            Assert.Same(system.WhenTerminated, terminated);
+            Assert.IsType<ReplicatorWatch.ReplicatorStoppedReason>(CoordinatedShutdown.Get(system).ShutdownReason);
+            Log("the broker stopped: its replicator could not load the durable store");
+            await host.StopAsync();
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+        }
     }
 }

@@ -75,7 +75,7 @@ public sealed class SqliteDurableStore : ReceiveActor, IWithUnboundedStash, IWit
         catch (Exception e)
         {
             CloseFile();
-            _log.Error(e, "Durable distributed data: cannot load SQLite file [{0}]: {1}", FilePath, e.Message);
+            // Not logged here: the replicator logs this exception (and its cause) as it stops.
             throw new LoadFailedException($"Cannot load durable distributed data from SQLite file [{FilePath}]: {e.Message}", e);
         }
         if (!data.IsEmpty) replicator.Tell(new LoadData(data));
