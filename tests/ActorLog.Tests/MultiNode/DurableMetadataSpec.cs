@@ -136,7 +136,11 @@ public sealed class DurableMetadataSpec(ITestOutputHelper output)
             var port = LoopbackPorts.Free(1)[0];
             using var host = BrokerHosting.BuildBrokerHost(new BrokerOptions
             {
-                BrokerId = 1, Host = "127.0.0.1", Port = port, DataDir = dataDir, ExtraHocon = "akka.loglevel = WARNING",
+                BrokerId = 1,
+                Host = "127.0.0.1",
+                Port = port,
+                DataDir = dataDir,
+                ExtraHocon = "akka.loglevel = WARNING",
             });
             await host.StartAsync();
             var system = host.Services.GetRequiredService<ActorSystem>();
