@@ -12,6 +12,7 @@ using ActorLog.Broker;
 using ActorLog.Configuration;
 using ActorLog.Controller;
 using ActorLog.Gateway;
+using ActorLog.Metadata.Durable;
 using ActorLog.Partition;
 
 namespace ActorLog.Hosting;
@@ -56,7 +57,8 @@ public static class BrokerHosting
     {
         var settings = ActorLogSettings.Create(system);
         // Eagerly: a shard location written before the replicator started would otherwise be lost.
-        DistributedData.Get(system);
+        var replicator = DistributedData.Get(system).Replicator;
+        system.ActorOf(ReplicatorWatch.Props(replicator), ReplicatorWatch.Name);
 
         system.ActorOf(ClusterSingletonManager.Props(
             ControllerActor.Props(settings), PoisonPill.Instance,
