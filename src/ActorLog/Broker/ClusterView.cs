@@ -10,39 +10,51 @@ namespace ActorLog.Broker;
 /// </summary>
 public sealed class ClusterView
 {
-    private readonly Dictionary<UniqueAddress, Member> _members = new();
+    private readonly Dictionary<UniqueAddress, (MemberStatus Status, int? BrokerId)> _members = new();
     private readonly HashSet<UniqueAddress> _unreachable = new();
+
+    public static readonly Type[] Events = { typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent) };
 
     public void Apply(ClusterEvent.IClusterDomainEvent e)
     {
         switch (e)
         {
             case ClusterEvent.MemberRemoved r:
-                _members.Remove(r.Member.UniqueAddress);
-                _unreachable.Remove(r.Member.UniqueAddress);
+                MemberRemoved(r.Member.UniqueAddress);
                 break;
             case ClusterEvent.IMemberEvent m:
-                _members[m.Member.UniqueAddress] = m.Member;
+                MemberChanged(m.Member.UniqueAddress, m.Member.Status, BrokerDirectory.BrokerIdOf(m.Member));
                 break;
             case ClusterEvent.UnreachableMember u:
-                _unreachable.Add(u.Member.UniqueAddress);
+                SetReachable(u.Member.UniqueAddress, false);
                 break;
             case ClusterEvent.ReachableMember r:
-                _unreachable.Remove(r.Member.UniqueAddress);
+                SetReachable(r.Member.UniqueAddress, true);
                 break;
         }
+    }
+
+    public void MemberChanged(UniqueAddress node, MemberStatus status, int? brokerId) => _members[node] = (status, brokerId);
+
+    public void MemberRemoved(UniqueAddress node)
+    {
+        _members.Remove(node);
+        _unreachable.Remove(node);
+    }
+
+    public void SetReachable(UniqueAddress node, bool reachable)
+    {
+        if (reachable) _unreachable.Remove(node);
+        else _unreachable.Add(node);
     }
 
     /// <summary>Brokers that are Up (or WeaklyUp) and reachable: candidates for replicas and leadership.</summary>
     public IReadOnlyDictionary<int, Address> LiveBrokers()
     {
         var result = new Dictionary<int, Address>();
-        foreach (var m in _members.Values)
-            if (m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && !_unreachable.Contains(m.UniqueAddress)
-                && BrokerDirectory.BrokerIdOf(m) is { } id)
-                result[id] = m.Address;
+        foreach (var (node, (status, brokerId)) in _members)
+            if (status is MemberStatus.Up or MemberStatus.WeaklyUp && !_unreachable.Contains(node) && brokerId is { } id)
+                result[id] = node.Address;
         return result;
     }
-
-    public static readonly Type[] Events = { typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent) };
 }

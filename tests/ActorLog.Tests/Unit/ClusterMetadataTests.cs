@@ -91,4 +91,26 @@ public class ClusterMetadataTests
         Assert.True(new PartitionMetadata(0, -1, 3, new[] { 1 }, new[] { 1 }).IsOffline);
         Assert.False(new PartitionMetadata(0, 0, 3, new[] { 0 }, new[] { 0 }).IsOffline);
     }
+
+    [Fact]
+    public void A_new_controller_epoch_outranks_any_version_written_under_an_older_one()
+    {
+        var m = ClusterMetadata.Empty.WithTopic(Topic("a", 1));
+        var claimed = m.NextControllerEpoch();
+        Assert.Equal((1, m.Version + 1), (claimed.ControllerEpoch, claimed.Version));
+
+        // A deposed controller keeps changing its own copy: many versions later it still loses to the successor.
+        var stale = m;
+        for (var i = 0; i < 1000; i++) stale = stale.WithTopic(Topic($"s{i}", 1));
+        Assert.True(stale.Version > claimed.Version);
+        Assert.True(claimed.IsNewerThan(stale));
+        Assert.False(stale.IsNewerThan(claimed));
+        Assert.True(claimed.Timestamp > stale.Timestamp);
+
+        // Within one controller epoch, later versions win; changes keep the epoch.
+        var next = claimed.WithTopic(Topic("b", 1)).WithoutTopic("a");
+        Assert.Equal(1, next.ControllerEpoch);
+        Assert.True(next.IsNewerThan(claimed));
+        Assert.False(claimed.IsNewerThan(claimed));
+    }
 }

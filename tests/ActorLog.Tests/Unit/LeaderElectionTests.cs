@@ -124,4 +124,32 @@ public class LeaderElectionTests
         Assert.Equal(new[] { 0, 1, 2, 3 }, epochs);
         Assert.Equal(-1, p.Leader); // 3 was the last ISR member; 1 returned outside the ISR
     }
+
+    [Fact]
+    public void Preferred_election_moves_leadership_to_the_first_replica_when_it_is_alive_and_in_sync()
+    {
+        var moved = LeaderElection.ElectPreferred(P(2, 4, new[] { 1, 2, 3 }), Live(1, 2, 3));
+        Assert.Equal(PreferredOutcome.Elected, moved.Outcome);
+        Assert.Equal(1, moved.Elected!.Leader);
+        Assert.Equal(5, moved.Elected.LeaderEpoch);
+        Assert.Equal(new[] { 1, 2, 3 }, moved.Elected.Isr);
+    }
+
+    [Fact]
+    public void Preferred_election_says_why_it_does_not_move()
+    {
+        var already = LeaderElection.ElectPreferred(P(1, 4, new[] { 1, 2, 3 }), Live(1, 2, 3));
+        Assert.Equal(PreferredOutcome.AlreadyPreferred, already.Outcome);
+        Assert.Null(already.Elected);
+
+        var dead = LeaderElection.ElectPreferred(P(2, 4, new[] { 1, 2, 3 }), Live(2, 3));
+        Assert.Equal(PreferredOutcome.NotEligible, dead.Outcome);
+        Assert.Contains("not alive", dead.Reason);
+
+        // Alive but still catching up: moving there could lose acknowledged records.
+        var lagging = LeaderElection.ElectPreferred(P(2, 4, new[] { 2, 3 }), Live(1, 2, 3));
+        Assert.Equal(PreferredOutcome.NotEligible, lagging.Outcome);
+        Assert.Contains("not in sync", lagging.Reason);
+        Assert.Null(lagging.Elected);
+    }
 }
