@@ -31,6 +31,8 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
 
     private sealed record WriteDone(bool Success, string? Failure);
 
+    private sealed record RecordBroker(int BrokerId);
+
     private readonly ActorLogSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
@@ -89,7 +91,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
 
     private void OnLocalCopy(ClusterMetadata local)
     {
-        _knownBrokers = local.Topics.Values.SelectMany(t => t.Partitions).SelectMany(p => p.Replicas).ToHashSet();
+        _knownBrokers = local.KnownBrokers.Concat(local.Topics.Values.SelectMany(t => t.Partitions).SelectMany(p => p.Replicas)).ToHashSet();
         _localCopyRead = true;
         TryMajorityRead();
     }
@@ -118,7 +120,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
     {
         Timers.Cancel(nameof(RetryLoad));
         _metadata = metadata;
-        var next = metadata.NextControllerEpoch();
+        var next = metadata.NextControllerEpoch().WithBrokers(_view.LiveBrokers().Keys);
         _log.Info("Controller on broker {0}: loaded metadata version {1} ({2} topics) from a majority; taking controller epoch {3}",
             _settings.BrokerId, metadata.Version, metadata.Topics.Count, next.ControllerEpoch);
         // Claim the epoch with a majority write before acting, so nothing an earlier controller wrote can outrank us.
@@ -156,6 +158,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         Receive<ElectPreferredLeaders>(OnElectPreferred);
         Receive<Elect>(e => ElectLeaders(e.Reason));
         Receive<RebalanceTick>(_ => OnRebalanceTick());
+        Receive<RecordBroker>(OnRecordBroker);
         Receive<PlaceAllShards>(_ => MoveShards(_metadata.Topics.Values.SelectMany(t => t.Partitions
             .Select(p => (new Common.TopicPartition(t.Name, p.Partition), p.Leader))), () => { }));
         Receive<ClusterEvent.IClusterDomainEvent>(OnClusterEvent);
@@ -179,6 +182,18 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
             _ => null,
         };
         if (reason is not null) Self.Tell(new Elect(reason));
+        if (e is ClusterEvent.MemberUp up && BrokerDirectory.BrokerIdOf(up.Member) is { } id && !_metadata.KnownBrokers.Contains(id))
+            Self.Tell(new RecordBroker(id));
+    }
+
+    /// <summary>Adds a broker that joined for the first time to the set a future controller counts a majority in.</summary>
+    private void OnRecordBroker(RecordBroker record)
+    {
+        if (_metadata.KnownBrokers.Contains(record.BrokerId)) return;
+        Write(_metadata.WithBrokers(new[] { record.BrokerId }), $"broker {record.BrokerId} joined", ok =>
+        {
+            if (!ok) Timers.StartSingleTimer(("record-broker", record.BrokerId), record, TimeSpan.FromSeconds(1));
+        });
     }
 
     /// <summary>Writes the whole metadata to a majority; the continuation runs before the next command.</summary>

@@ -31,10 +31,15 @@ public sealed record TopicMetadata(string Name, TopicConfig Config, IReadOnlyLis
 /// Only the controller singleton writes it; Version grows by one with each change. ControllerEpoch grows
 /// each time a controller takes over, and orders values across controllers (see <see cref="Timestamp"/>).
 /// </summary>
-public sealed record ClusterMetadata(long Version, ImmutableSortedDictionary<string, TopicMetadata> Topics, int ControllerEpoch = 0)
-    : IActorLogMessage
+/// <remarks>Brokers: every broker id that has been a member, so a starting controller knows how many make a majority.</remarks>
+public sealed record ClusterMetadata(long Version, ImmutableSortedDictionary<string, TopicMetadata> Topics, int ControllerEpoch = 0,
+    ImmutableSortedSet<int>? Brokers = null) : IActorLogMessage
 {
     public static readonly ClusterMetadata Empty = new(0, ImmutableSortedDictionary<string, TopicMetadata>.Empty);
+
+    public ImmutableSortedSet<int> KnownBrokers => Brokers ?? ImmutableSortedSet<int>.Empty;
+
+    public ClusterMetadata WithBrokers(IEnumerable<int> ids) => this with { Version = Version + 1, Brokers = KnownBrokers.Union(ids) };
 
     /// <summary>
     /// The value's last-writer-wins timestamp: (controller epoch, version), not wall-clock time. A deposed

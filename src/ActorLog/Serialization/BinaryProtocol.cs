@@ -130,6 +130,7 @@ internal static class BinaryProtocol
         w.Write(m.Version);
         w.WriteList(m.Topics.Values.ToList(), WriteTopic);
         w.Write(m.ControllerEpoch);
+        w.WriteInts(m.KnownBrokers.ToArray());
     }
 
     public static ClusterMetadata ReadClusterMetadata(this BinaryReader r)
@@ -138,7 +139,8 @@ internal static class BinaryProtocol
         var topics = r.ReadList(ReadTopic);
         // Added after the first encoding: values written before it end here (epoch 0).
         var controllerEpoch = r.BaseStream.Position < r.BaseStream.Length ? r.ReadInt32() : 0;
-        return new ClusterMetadata(version, topics.ToImmutableSortedDictionary(t => t.Name, t => t, StringComparer.Ordinal), controllerEpoch);
+        var brokers = r.BaseStream.Position < r.BaseStream.Length ? r.ReadInts().ToImmutableSortedSet() : ImmutableSortedSet<int>.Empty;
+        return new ClusterMetadata(version, topics.ToImmutableSortedDictionary(t => t.Name, t => t, StringComparer.Ordinal), controllerEpoch, brokers);
     }
 
     public static void WriteBroker(this BinaryWriter w, BrokerInfo b)

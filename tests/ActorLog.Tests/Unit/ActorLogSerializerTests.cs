@@ -163,9 +163,9 @@ public class ActorLogSerializerTests() : Akka.TestKit.Xunit2.TestKit(BrokerLikeC
         Assert.Equal("1100000000000000" + "04000000", Convert.ToHexString(serializer.ToBinary(truncated)));
 
         Assert.Equal("CM", serializer.Manifest(ClusterMetadata.Empty));
-        // Version, topics, then the controller epoch (added later: values that end before it read as epoch 0).
+        // Version, topics, then the controller epoch and the known brokers (added later: older values end before them).
         var metadata = ClusterMetadata.Empty with { Version = 7, ControllerEpoch = 3 };
-        Assert.Equal("0700000000000000" + "00000000" + "03000000", Convert.ToHexString(serializer.ToBinary(metadata)));
+        Assert.Equal("0700000000000000" + "00000000" + "03000000" + "00000000", Convert.ToHexString(serializer.ToBinary(metadata)));
         var older = (ClusterMetadata)serializer.FromBinary(Convert.FromHexString("0700000000000000" + "00000000"), "CM");
         Assert.Equal((7L, 0, 0), (older.Version, older.Topics.Count, older.ControllerEpoch));
         Assert.Equal("BI", serializer.Manifest(new BrokerInfo(1, "h", 2, "Up")));

@@ -44,8 +44,8 @@ internal static class SerializerSamples
         ["RecordBatch/empty"] = EmptyBatch,
         ["LogTruncated"] = new LogTruncated(17, 4),
         ["ClusterMetadata"] = new ClusterMetadata(12, ImmutableSortedDictionary<string, TopicMetadata>.Empty
-            .Add(Orders.Name, Orders).Add(Audit.Name, Audit).Add(NoPartitions.Name, NoPartitions)),
-        ["ClusterMetadata/empty"] = ClusterMetadata.Empty,
+            .Add(Orders.Name, Orders).Add(Audit.Name, Audit).Add(NoPartitions.Name, NoPartitions), 4, ImmutableSortedSet.Create(1, 2, 3)),
+        ["ClusterMetadata/empty"] = ClusterMetadata.Empty with { Brokers = ImmutableSortedSet<int>.Empty },
         ["BrokerInfo"] = Broker1,
         ["Produce"] = new PartitionProtocol.Produce(Tp, -1, 30_000, new RecordBatch(0, -1, 5000, 12, new[] { Full, Nulls })),
         ["Produce/no-records"] = new PartitionProtocol.Produce(Tp, 0, 0, new RecordBatch(0, -1, -1, -1, Array.Empty<Record>())),
