@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Akka.Remote;
 using ActorLog.Common;
 using ActorLog.Gateway;
 using ActorLog.Log;
@@ -121,6 +122,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         Receive<GatewayResolved>(OnGatewayResolved);
         Receive<GetRoute>(OnGetRoute);
         Receive<GatewayFailed>(f => { ForgetGateway(f.Gateway); StartRefresh(); });
+        Receive<DisassociatedEvent>(e => OnConnectionLost(e.RemoteAddress));
         Receive<GetAnyGateway>(_ => Sender.Tell(AnyGateway() ?? (object)new Status.Failure(
             new ActorLogException(ErrorCode.BrokerNotAvailable, "No broker is reachable"))));
         Receive<DescribeState>(_ => Sender.Tell(Describe()));
@@ -145,6 +147,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer(nameof(RetryTick), RetryTick.Instance, TimeSpan.FromMilliseconds(100));
+        Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
         StartRefresh();
     }
 
@@ -419,16 +422,37 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
                 continue;
             var (leader, epoch) = LeaderOf(key.Partition, topic.Partitions[key.Partition.Partition]);
             foreach (var batch in acc.Sent.Where(b => b.SentTo.Broker != leader && epoch > b.SentTo.Epoch).ToList())
-            {
-                acc.Sent.Remove(batch);
-                acc.InFlight--;
-                if (batch.IsRetry) acc.RetriesInFlight--;
-                var error = new ErrorInfo(ErrorCode.NotLeaderOrFollower, $"leadership of {key.Partition} moved from broker {batch.SentTo.Broker} to {leader}");
-                acc.Retry[batch.Message.Batch.BaseSequence] = batch with { LastError = error };
-                acc.RetryNotBeforeMs = 0;
-                _log.Debug("{0}: resending {1} record(s) to new leader {2} (epoch {3})", key.Partition, batch.Records.Count, leader, epoch);
-            }
+                Resend(key, acc, batch, new ErrorInfo(ErrorCode.NotLeaderOrFollower,
+                    $"leadership of {key.Partition} moved from broker {batch.SentTo.Broker} to {leader} (epoch {epoch})"));
         }
+    }
+
+    /// <summary>
+    /// The connection to a broker dropped (its process died, or the network failed): whatever was sent there
+    /// will not be answered by that incarnation. Send it again (to whichever broker leads then; possibly the same
+    /// one restarted, which may come back still leading at the same epoch), as Kafka's producer does when a
+    /// connection closes, instead of waiting out the request timeout. Same producer id and sequence: no duplicates.
+    /// </summary>
+    private void OnConnectionLost(Address address)
+    {
+        var brokers = _metadata.Brokers.Where(b => b.Host == address.Host && b.Port == address.Port).Select(b => b.Id).ToHashSet();
+        if (brokers.Count == 0) return;
+        foreach (var id in brokers) _gateways.Remove(id);
+        foreach (var (key, acc) in _accumulators)
+            foreach (var batch in acc.Sent.Where(b => brokers.Contains(b.SentTo.Broker)).ToList())
+                Resend(key, acc, batch, new ErrorInfo(ErrorCode.BrokerNotAvailable, $"the connection to broker {batch.SentTo.Broker} was lost"));
+        StartRefresh();
+    }
+
+    /// <summary>Stops waiting for a sent batch's answer (a late one is ignored) and queues it to be sent again first.</summary>
+    private void Resend(PartitionKey key, Accumulator acc, SentBatch batch, ErrorInfo why)
+    {
+        acc.Sent.Remove(batch);
+        acc.InFlight--;
+        if (batch.IsRetry) acc.RetriesInFlight--;
+        acc.Retry[batch.Message.Batch.BaseSequence] = batch with { LastError = why };
+        acc.RetryNotBeforeMs = 0;
+        _log.Debug("{0}: resending {1} record(s): {2}", key.Partition, batch.Records.Count, why);
     }
 
     private void OnBatchDone(BatchDone done)

@@ -30,6 +30,9 @@ public sealed class LeaderReplicationState
             _followers[id] = new FollowerProgress(id) { LastCaughtUpMs = nowMs, LastAckMs = nowMs };
         _isr.IntersectWith(_followers.Keys.Append(leaderBrokerId));
         _committedIsr = new SortedSet<int>(_isr);
+        // A leader alone in the ISR commits its whole log at once: waiting for the next append would leave
+        // acknowledged records (written under the previous leader) invisible to consumers until then.
+        AdvanceHighWatermark();
     }
 
     public int LeaderBrokerId { get; }

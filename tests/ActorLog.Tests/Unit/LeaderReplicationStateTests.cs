@@ -24,6 +24,16 @@ public class LeaderReplicationStateTests
     }
 
     [Fact]
+    public void A_leader_alone_in_the_isr_commits_its_whole_log_at_once()
+    {
+        // Elected with ISR [1]: records it got from the previous leader above the old high watermark are
+        // committed now, not at the next append (which may never come).
+        Assert.Equal(16, Leader(isr: new[] { 1 }, logEnd: 16, hw: 10).HighWatermark);
+        // With followers in the ISR it waits for them.
+        Assert.Equal(10, Leader(isr: new[] { 1, 3 }, logEnd: 16, hw: 10).HighWatermark);
+    }
+
+    [Fact]
     public void Constructor_caps_the_high_watermark_at_the_log_end()
     {
         Assert.Equal(10, Leader(logEnd: 10, hw: 25).HighWatermark);
