@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using ActorLog.Cli.Commands;
+using ActorLog.Cli.Processes;
+using ActorLog.Client;
+using ActorLog.Hosting;
+
+namespace ActorLog.Cli.Chaos;
+
+/// <summary>
+/// One `actorlog chaos` run: start the brokers, create the topic, produce while the nemesis kills and restarts
+/// leaders, stop, read everything back, check the history and report. The brokers are stopped whatever happens.
+/// </summary>
+internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    /// <summary>Progress lines: wall clock, then seconds since production started (the time base of the report).</summary>
+    private void Log(string message)
+    {
+        lock (progress) progress.WriteLine($"{DateTime.Now:HH:mm:ss.fff} [{_clock.Elapsed.TotalSeconds,8:0.000}s] {message}");
+    }
+
+    /// <returns>The report, or null when the run could not be carried out (the reason is logged).</returns>
+    public async Task<ChaosReport?> RunAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(settings.DataDir);
+        await using var cluster = LocalCluster.Create(settings.DataDir, LoopbackPorts.Free(settings.Brokers));
+        ActorLogClient? client = null;
+        using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
+        {
+            foreach (var b in cluster.Brokers)
+            {
+                b.Start();
+                Log($"broker {b.BrokerId}: pid {b.Pid}, 127.0.0.1:{b.Port}, log {b.LogPath}");
+            }
+            await cluster.WaitUntilUpAsync(TimeSpan.FromSeconds(120), ct);
+            client = await ActorLogClient.ConnectAsync(cluster.Bootstrap, ct: ct);
+            await client.CreateTopicAsync(ChaosSettings.Topic, settings.Partitions, ChaosSettings.ReplicationFactor, ChaosSettings.MinInsyncReplicas, 0, ct);
+            await WaitTopicInSync(client, ct);
+            return await ProduceKillAndCheck(cluster, client, stopProducing, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            Log($"error: {e.GetBaseException().Message}");
+            return null;
+        }
+        finally
+        {
+            stopProducing.Cancel();
+            if (client is not null) await client.DisposeAsync();
+            Log("stopping the brokers");
+            await cluster.StopAllAsync(TimeSpan.FromSeconds(20), b => Log($"broker {b.BrokerId} (pid {b.Pid}) stopped"));
+        }
+    }
+
+    private async Task<ChaosReport> ProduceKillAndCheck(LocalCluster cluster, ActorLogClient client, CancellationTokenSource stopProducing,
+        CancellationToken ct)
+    {
+        _clock.Restart();
+        Log($"producing to {settings.Partitions} partition(s) of '{ChaosSettings.Topic}' with acks=all " +
+            $"({settings.InFlight} in flight, {(settings.Rate > 0 ? $"{settings.Rate} records/s" : "no rate limit")}); " +
+            $"kills every {Durations.Format(settings.KillInterval)} for {Durations.Format(settings.Duration)}, seed {settings.Seed}");
+        var producer = new ChaosProducer(client, ChaosSettings.Topic, settings.Partitions, settings.InFlight, settings.Rate, _clock);
+        var producing = producer.RunAsync(stopProducing.Token, ChaosSettings.SettleTimeout, ct);
+        await using var ticker = new Timer(_ =>
+        {
+            var (sent, acked, failed) = producer.Counts;
+            Log($"sent {sent}, acknowledged {acked}, failed {failed}, in flight {sent - acked - failed}");
+        }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+
+        var nemesis = new Nemesis(cluster, client, settings, _clock, producer.LastAckAt, Log);
+        var runProblems = new List<string>();
+        try
+        {
+            await nemesis.RunAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            Log($"nemesis failed: {e}");
+            runProblems.Add($"the nemesis failed: {e.GetBaseException().Message}");
+        }
+        // Production goes on until the duration is over and after the last restart, so every kill's failover is seen.
+        var remaining = settings.Duration - _clock.Elapsed;
+        if (remaining > TimeSpan.Zero) await Task.Delay(remaining, ct);
+        Log("stopping the producer; waiting for outstanding records");
+        stopProducing.Cancel();
+        var unsettled = await producing;
+        await ticker.DisposeAsync();
+        var (sentCount, ackedCount, failedCount) = producer.Counts;
+        Log($"producer stopped: sent {sentCount}, acknowledged {ackedCount}, failed {failedCount}, unanswered {unsettled}");
+
+        var reads = new List<PartitionReader.PartitionRead>();
+        for (var p = 0; p < settings.Partitions; p++)
+        {
+            var read = await PartitionReader.ReadAsync(client, ChaosSettings.Topic, p, TimeSpan.FromSeconds(60), ct);
+            Log($"read partition {p}: {read.Records.Count} record(s), high watermark {read.HighWatermark}{(read.Error is null ? "" : $", ERROR {read.Error}")}");
+            reads.Add(read);
+        }
+
+        var (sent, ackedRecords, failedRecords) = producer.Snapshot();
+        var history = new ChaosHistory(sent, ackedRecords, failedRecords, reads.SelectMany(r => r.Records).ToList(),
+            reads.Where(r => r.Error is null).ToDictionary(r => r.Partition, r => r.HighWatermark),
+            reads.Where(r => r.Error is not null).Select(r => r.Partition).ToHashSet());
+        var check = HistoryChecker.Check(history);
+        var kills = nemesis.Kills;
+        var failovers = FailoverTimes.Compute(kills.Select(k => (k.Number, k.KilledAt, k.LedPartitions)).ToList(), ackedRecords);
+        var report = ChaosReport.Build(settings, _clock.Elapsed, kills, failovers, check,
+            reads.Select(r => new ChaosReport.PartitionState(r.Partition, r.HighWatermark, r.Records.Count, r.Error)).ToList(), unsettled);
+        return runProblems.Count == 0 ? report : report with { Problems = runProblems.Concat(report.Problems).ToList(), Passed = false };
+    }
+
+    /// <summary>Until every partition of the new topic has a leader and all replicas in sync, so the first kill hits a healthy topic.</summary>
+    private async Task WaitTopicInSync(ActorLogClient client, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var topic = (await client.RefreshMetadataAsync(ct)).Topics.FirstOrDefault(t => t.Name == ChaosSettings.Topic);
+            if (topic is not null && topic.Partitions.All(p => p.Leader > 0 && p.Isr.Count == p.Replicas.Count))
+            {
+                Log($"topic '{ChaosSettings.Topic}' ready: " + string.Join(" ", topic.Partitions.Select(p => $"p{p.Partition}->{p.Leader} isr [{Output.Ids(p.Isr)}]")));
+                return;
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Topic '{ChaosSettings.Topic}' did not get leaders and in-sync replicas within 60 s");
+            await Task.Delay(250, ct);
+        }
+    }
+}
