@@ -12,6 +12,9 @@ namespace ActorLog.Cli.Chaos;
 /// </summary>
 internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
 {
+    /// <summary>How long reading one partition back may take (the client retries while a leader moves).</summary>
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
+
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     /// <summary>Progress lines: wall clock, then seconds since production started (the time base of the report).</summary>
@@ -90,13 +93,23 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
         var (sentCount, ackedCount, failedCount) = producer.Counts;
         Log($"producer stopped: sent {sentCount}, acknowledged {ackedCount}, failed {failedCount}, unanswered {unsettled}");
 
-        var reads = new List<PartitionReader.PartitionRead>();
-        for (var p = 0; p < settings.Partitions; p++)
+        var reads = (await Task.WhenAll(Enumerable.Range(0, settings.Partitions)
+            .Select(p => PartitionReader.ReadAsync(client, ChaosSettings.Topic, p, ReadTimeout, ct)))).ToList();
+        var readNotes = new List<string>();
+        foreach (var failed in reads.Where(r => r.Error is not null).ToList())
         {
-            var read = await PartitionReader.ReadAsync(client, ChaosSettings.Topic, p, TimeSpan.FromSeconds(60), ct);
-            Log($"read partition {p}: {read.Records.Count} record(s), high watermark {read.HighWatermark}{(read.Error is null ? "" : $", ERROR {read.Error}")}");
-            reads.Add(read);
+            Log($"read partition {failed.Partition}: ERROR {failed.Error}; {await ClusterProbe.DescribeAsync(cluster.Bootstrap, [failed.Partition], ct)}");
+            // Read again through a new client: if that works, the log is intact and the run's client is the suspect.
+            await using var fresh = await ActorLogClient.ConnectAsync(cluster.Bootstrap, ct: ct);
+            var again = await PartitionReader.ReadAsync(fresh, ChaosSettings.Topic, failed.Partition, ReadTimeout, ct);
+            if (again.Error is null)
+            {
+                readNotes.Add($"partition {failed.Partition} was read through a new client; the run's client failed: {failed.Error}");
+                reads[reads.IndexOf(failed)] = again;
+            }
         }
+        foreach (var r in reads)
+            Log($"read partition {r.Partition}: {r.Records.Count} record(s), high watermark {r.HighWatermark}{(r.Error is null ? "" : $", ERROR {r.Error}")}");
 
         var (sent, ackedRecords, failedRecords) = producer.Snapshot();
         var history = new ChaosHistory(sent, ackedRecords, failedRecords, reads.SelectMany(r => r.Records).ToList(),
@@ -107,6 +120,7 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
         var failovers = FailoverTimes.Compute(kills.Select(k => (k.Number, k.KilledAt, k.LedPartitions)).ToList(), ackedRecords);
         var report = ChaosReport.Build(settings, _clock.Elapsed, kills, failovers, check,
             reads.Select(r => new ChaosReport.PartitionState(r.Partition, r.HighWatermark, r.Records.Count, r.Error)).ToList(), unsettled);
+        report = report with { Problems = report.Problems.Concat(readNotes.Select(n => "note: " + n)).ToList() };
         return runProblems.Count == 0 ? report : report with { Problems = runProblems.Concat(report.Problems).ToList(), Passed = false };
     }
 

@@ -13,6 +13,9 @@ namespace ActorLog.Cli.Chaos;
 internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, ChaosSettings settings, Stopwatch clock,
     Func<int, TimeSpan?> lastAckAt, Action<string> log)
 {
+    /// <summary>How long a partition may stay unwritable after a restart before a fresh client probes it (and again after as long).</summary>
+    private static readonly TimeSpan ProbeAfter = TimeSpan.FromSeconds(15);
+
     private readonly Random _random = new(settings.Seed);
     private readonly List<KillRecord> _kills = new();
 
@@ -143,10 +146,17 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
     private async Task<(TimeSpan? InSyncAt, TimeSpan? WritableAt, string State)> WaitHealthy(TimeSpan since, CancellationToken ct)
     {
         var deadline = clock.Elapsed + ChaosSettings.HealthyTimeout;
+        var probeAt = clock.Elapsed + ProbeAfter;
         TimeSpan? inSyncAt = null, writableAt = null;
         var state = "no metadata";
         while (clock.Elapsed < deadline)
         {
+            if (clock.Elapsed >= probeAt && Unwritable(since) is { Count: > 0 } stuck)
+            {
+                probeAt = clock.Elapsed + ProbeAfter;
+                log($"partitions [{string.Join(",", stuck)}] acknowledged no write for {Seconds(clock.Elapsed - since)} since the restart; " +
+                    await ClusterProbe.DescribeAsync(cluster.Bootstrap, stuck, ct));
+            }
             if (inSyncAt is null)
             {
                 try
@@ -167,7 +177,20 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
             if (inSyncAt is not null && writableAt is not null) break;
             await Task.Delay(250, ct);
         }
+        if (writableAt is null) log($"the run's client: {await DescribeClient()}");
         return (inSyncAt, writableAt, state);
+    }
+
+    private async Task<string> DescribeClient()
+    {
+        try
+        {
+            return await client.DescribeStateAsync();
+        }
+        catch (Exception e)
+        {
+            return $"no state: {e.Message}";
+        }
     }
 
     private List<int> Unwritable(TimeSpan since) =>
