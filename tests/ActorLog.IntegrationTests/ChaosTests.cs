@@ -19,6 +19,7 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
     public async Task Killing_leaders_and_the_controller_loses_duplicates_and_reorders_no_acknowledged_write()
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "actorlog-it", $"chaos-{Guid.NewGuid():N}");
+        var passed = false;
         try
         {
             var result = await ActorLogCli.RunAsync(null, TimeSpan.FromMinutes(10), "chaos", "--duration", "70", "--kill-interval", "8",
@@ -42,10 +43,13 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
             Assert.True(kills.Count >= MinKills, $"{kills.Count} kills, expected at least {MinKills}");
             Assert.Contains(kills, k => k.GetProperty("controller").GetBoolean());
             Assert.True(result.ExitCode == 0, "actorlog chaos failed: " + string.Join("; ", report.GetProperty("problems").EnumerateArray().Select(p => p.GetString())));
+            passed = true;
         }
         finally
         {
-            try { Directory.Delete(dataDir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            // A failed run keeps its broker logs for a closer look.
+            if (passed) try { Directory.Delete(dataDir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            else output.WriteLine($"broker logs kept in {dataDir}");
         }
     }
 

@@ -7,6 +7,7 @@ public sealed record ChaosReport(
     ChaosReport.FailoverStats Failover,
     CheckResult Check,
     IReadOnlyList<ChaosReport.PartitionState> Partitions,
+    IReadOnlyList<ChaosReport.Exit> UnexpectedExits,
     bool ControllerKilled,
     IReadOnlyList<string> Problems,
     bool Passed)
@@ -25,8 +26,12 @@ public sealed record ChaosReport(
 
     public sealed record PartitionState(int Partition, long HighWatermark, int RecordsRead, string? ReadError);
 
+    /// <summary>A broker that exited without being killed (and was restarted).</summary>
+    public sealed record Exit(int BrokerId, int Pid, int? ExitCode, double AtSeconds, IReadOnlyList<string> LastLogLines);
+
     public static ChaosReport Build(ChaosSettings settings, TimeSpan elapsed, IReadOnlyList<KillRecord> kills,
-        IReadOnlyList<PartitionFailover> failovers, CheckResult check, IReadOnlyList<PartitionState> partitions, int unsettled)
+        IReadOnlyList<PartitionFailover> failovers, CheckResult check, IReadOnlyList<PartitionState> partitions, int unsettled,
+        IReadOnlyList<UnexpectedExit> exits)
     {
         static double S(TimeSpan t) => Math.Round(t.TotalSeconds, 3);
         var summary = FailoverTimes.Summarize(failovers);
@@ -41,6 +46,7 @@ public sealed record ChaosReport(
         var notes = new List<string>();
         if (check.AckedAtOtherOffset > 0) notes.Add($"{check.AckedAtOtherOffset} record(s) acknowledged at another offset than they were read at");
         if (unsettled > 0) notes.Add($"{unsettled} record(s) still unanswered {S(ChaosSettings.SettleTimeout)} s after the producer stopped");
+        notes.AddRange(exits.Select(e => $"broker {e.BrokerId} (pid {e.Pid}) exited by itself at {S(e.At)} s with code {e.ExitCode} and was restarted"));
         notes.AddRange(kills.Where(k => k.Note is not null).Select(k => $"kill #{k.Number}: {k.Note}"));
         if (check.Unverified > 0) notes.Add($"{check.Unverified} acknowledged record(s) unverified: their partition could not be read to its end");
         if (summary.NeverRecovered > 0) notes.Add($"{summary.NeverRecovered} partition failover(s) never saw an acknowledged write before the run ended");
@@ -54,6 +60,7 @@ public sealed record ChaosReport(
                 failovers.Where(f => f.Kill == k.Number).Select(f => new PartitionFailoverSeconds(f.Partition, f.Unavailable is { } u ? S(u) : null)).ToList(),
                 k.Problem, k.Note)).ToList(),
             new FailoverStats(summary.Measured, summary.Median is { } m ? S(m) : null, summary.Max is { } x ? S(x) : null, summary.NeverRecovered),
-            check, partitions, controllerKilled, problems.Concat(notes.Select(n => "note: " + n)).ToList(), problems.Count == 0);
+            check, partitions,
+            exits.Select(e => new Exit(e.BrokerId, e.Pid, e.ExitCode, S(e.At), e.LastLogLines)).ToList(), controllerKilled, problems.Concat(notes.Select(n => "note: " + n)).ToList(), problems.Count == 0);
     }
 }

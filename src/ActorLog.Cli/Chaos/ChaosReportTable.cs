@@ -23,6 +23,9 @@ internal static class ChaosReportTable
                 k.BackUpAfterSeconds is { } up ? $"{up:0.0}s" : "-", k.InSyncAfterSeconds is { } sync ? $"{sync:0.0}s" : "-",
                 k.WritableAfterSeconds is { } writable ? $"{writable:0.0}s" : "-", k.Problem ?? (k.Note is null ? "" : "see note"),
             ]));
+        foreach (var e in report.UnexpectedExits)
+            w.WriteLine($"Broker {e.BrokerId} (pid {e.Pid}) exited by itself at {e.AtSeconds:0.0}s with code {e.ExitCode}; its log ended:\n    " +
+                        string.Join("\n    ", e.LastLogLines));
         var f = report.Failover;
         w.WriteLine($"Failover (kill → first acknowledged write on each partition the victim led): {f.Measured} measured, " +
                     $"median {Sec(f.MedianSeconds)}, max {Sec(f.MaxSeconds)}, never recovered {f.NeverRecovered}");

@@ -72,7 +72,10 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
             Log($"sent {sent}, acknowledged {acked}, failed {failed}, in flight {sent - acked - failed}");
         }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
 
-        var nemesis = new Nemesis(cluster, client, settings, _clock, producer.LastAckAt, Log);
+        using var stopSupervising = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var supervisor = new BrokerSupervisor(cluster, _clock, Log);
+        var supervising = supervisor.RunAsync(stopSupervising.Token);
+        var nemesis = new Nemesis(cluster, client, settings, _clock, producer.LastAckAt, supervisor, Log);
         var runProblems = new List<string>();
         try
         {
@@ -87,6 +90,8 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
         var remaining = settings.Duration - _clock.Elapsed;
         if (remaining > TimeSpan.Zero) await Task.Delay(remaining, ct);
         Log("stopping the producer; waiting for outstanding records");
+        stopSupervising.Cancel();
+        await supervising;
         stopProducing.Cancel();
         var unsettled = await producing;
         await ticker.DisposeAsync();
@@ -119,7 +124,8 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
         var kills = nemesis.Kills;
         var failovers = FailoverTimes.Compute(kills.Select(k => (k.Number, k.KilledAt, k.LedPartitions)).ToList(), ackedRecords);
         var report = ChaosReport.Build(settings, _clock.Elapsed, kills, failovers, check,
-            reads.Select(r => new ChaosReport.PartitionState(r.Partition, r.HighWatermark, r.Records.Count, r.Error)).ToList(), unsettled);
+            reads.Select(r => new ChaosReport.PartitionState(r.Partition, r.HighWatermark, r.Records.Count, r.Error)).ToList(), unsettled,
+            supervisor.Exits);
         report = report with { Problems = report.Problems.Concat(readNotes.Select(n => "note: " + n)).ToList() };
         return runProblems.Count == 0 ? report : report with { Problems = runProblems.Concat(report.Problems).ToList(), Passed = false };
     }

@@ -11,7 +11,7 @@ namespace ActorLog.Cli.Chaos;
 /// before the next kill, so each kill hits a healthy cluster (or, after a timeout, reports that it did not). At least one kill hits the broker running the controller.
 /// </summary>
 internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, ChaosSettings settings, Stopwatch clock,
-    Func<int, TimeSpan?> lastAckAt, Action<string> log)
+    Func<int, TimeSpan?> lastAckAt, BrokerSupervisor supervisor, Action<string> log)
 {
     /// <summary>How long a partition may stay unwritable after a restart before a fresh client probes it (and again after as long).</summary>
     private static readonly TimeSpan ProbeAfter = TimeSpan.FromSeconds(15);
@@ -51,6 +51,8 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
 
     private async Task<KillRecord> KillAndRestart(int number, CancellationToken ct)
     {
+        // A broker the supervisor restarted may still be joining: kill only with every broker up.
+        await cluster.WaitUntilUpAsync(ChaosSettings.RestartTimeout, ct, client, failOnExit: false);
         var metadata = await MetadataAsync(ct);
         var leaders = LeadersOf(metadata);
         var controller = metadata?.ControllerBrokerId ?? -1;
@@ -59,6 +61,7 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
         var led = leaders.TryGetValue(victimId, out var ps) ? ps : [];
         var pid = victim.Pid;
 
+        supervisor.MeantDown(victimId);
         victim.Kill();
         var killedAt = clock.Elapsed;
         log($"kill #{number}: broker {victimId} (pid {pid}) SIGKILL; it led partitions [{string.Join(",", led)}]" +
@@ -66,12 +69,13 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
 
         await Task.Delay(settings.DownTime, ct);
         victim.Start();
+        supervisor.MeantUp(victimId);
         var restartedAt = clock.Elapsed;
         log($"kill #{number}: broker {victimId} restarted as pid {victim.Pid} after {Seconds(restartedAt - killedAt)}");
 
         try
         {
-            await cluster.WaitUntilUpAsync(ChaosSettings.RestartTimeout, ct, client);
+            await cluster.WaitUntilUpAsync(ChaosSettings.RestartTimeout, ct, client, failOnExit: false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -157,21 +161,20 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
                 log($"partitions [{string.Join(",", stuck)}] acknowledged no write for {Seconds(clock.Elapsed - since)} since the restart; " +
                     await ClusterProbe.DescribeAsync(cluster.Bootstrap, stuck, ct));
             }
-            if (inSyncAt is null)
+            try
             {
-                try
+                var m = await client.RefreshMetadataAsync(ct);
+                if (m.Topics.FirstOrDefault(t => t.Name == ChaosSettings.Topic) is { } topic)
                 {
-                    var m = await client.RefreshMetadataAsync(ct);
-                    if (m.Topics.FirstOrDefault(t => t.Name == ChaosSettings.Topic) is { } topic)
-                    {
-                        state = "leaders " + string.Join(" ", topic.Partitions.Select(p => $"p{p.Partition}->{p.Leader} (epoch {p.LeaderEpoch}, isr [{string.Join(",", p.Isr)}])"));
-                        if (topic.Partitions.All(p => p.Leader > 0 && p.Isr.Count == p.Replicas.Count)) inSyncAt = clock.Elapsed;
-                    }
+                    state = $"brokers up [{string.Join(",", m.Brokers.Where(b => b.Status == "up").Select(b => b.Id).Order())}], " +
+                            $"controller {m.ControllerBrokerId}, leaders " +
+                            string.Join(" ", topic.Partitions.Select(p => $"p{p.Partition}->{p.Leader} (epoch {p.LeaderEpoch}, isr [{string.Join(",", p.Isr)}])"));
+                    if (inSyncAt is null && topic.Partitions.All(p => p.Leader > 0 && p.Isr.Count == p.Replicas.Count)) inSyncAt = clock.Elapsed;
                 }
-                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-                {
-                    state = e.Message;
-                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                state = e.Message;
             }
             if (writableAt is null && Unwritable(since).Count == 0) writableAt = clock.Elapsed;
             if (inSyncAt is not null && writableAt is not null) break;

@@ -32,10 +32,11 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     /// <summary>
     /// Until every broker of <paramref name="brokerIds"/> (all by default) is up in the cluster and a controller
-    /// runs. Connects afresh each attempt unless a client is given; fails early when a broker process exits.
+    /// runs. Connects afresh each attempt unless a client is given; fails early when a broker process exits, unless
+    /// <paramref name="failOnExit"/> is false (someone else restarts exited brokers).
     /// </summary>
     public async Task WaitUntilUpAsync(TimeSpan timeout, CancellationToken ct, ActorLogClient? client = null,
-        IReadOnlyCollection<int>? brokerIds = null)
+        IReadOnlyCollection<int>? brokerIds = null, bool failOnExit = true)
     {
         var wanted = brokerIds ?? Brokers.Select(b => b.BrokerId).ToList();
         var deadline = DateTime.UtcNow + timeout;
@@ -43,7 +44,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             ct.ThrowIfCancellationRequested();
-            if (Brokers.FirstOrDefault(b => wanted.Contains(b.BrokerId) && !b.IsRunning) is { } dead)
+            if (failOnExit && Brokers.FirstOrDefault(b => wanted.Contains(b.BrokerId) && !b.IsRunning) is { } dead)
                 throw new InvalidOperationException($"Broker {dead.BrokerId} (port {dead.Port}) exited with code {dead.ExitCode}; see {dead.LogPath}");
             // Only connect once every broker listens: the client would otherwise log refused connections.
             if (Brokers.Any(b => wanted.Contains(b.BrokerId) && LoopbackPorts.IsFree(b.Port)))
