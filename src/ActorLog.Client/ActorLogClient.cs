@@ -60,6 +60,8 @@ public sealed class ActorLogClient : IAsyncDisposable
         }
     }
 
+    private static readonly TimeSpan FetchAnswerSlack = TimeSpan.FromSeconds(5);
+
     /// <summary>Sends one record; completes once it is acknowledged as <paramref name="acks"/> says.</summary>
     public Task<DeliveryResult> ProduceAsync(string topic, byte[]? key, byte[]? value, IReadOnlyList<RecordHeader>? headers = null,
         Acks acks = Acks.All, int? partition = null)
@@ -97,8 +99,11 @@ public sealed class ActorLogClient : IAsyncDisposable
             {
                 try
                 {
+                    // A fetch is answered within its wait; a leader silent for a few seconds more has likely died,
+                    // so ask the metadata again rather than wait out the whole request timeout (reads are safe to repeat).
+                    var slack = Settings.RequestTimeout < FetchAnswerSlack ? Settings.RequestTimeout : FetchAnswerSlack;
                     var result = await gateway.Ask<PartitionProtocol.FetchResult>(
-                        new PartitionProtocol.Fetch(tp, offset, maxBytes, waitMs), wait + Settings.RequestTimeout, ct);
+                        new PartitionProtocol.Fetch(tp, offset, maxBytes, waitMs), wait + slack, ct);
                     if (result.Error is null) return ToRecords(tp, offset, result);
                     error = result.Error;
                 }
@@ -129,13 +134,35 @@ public sealed class ActorLogClient : IAsyncDisposable
     }
 
     public async Task<TopicMetadata> CreateTopicAsync(string name, int partitions, int replicationFactor, int minInsyncReplicas = 0,
-        int maxMessageBytes = 0, CancellationToken ct = default)
+        int maxMessageBytes = 0, CancellationToken ct = default, bool uncleanLeaderElection = false)
     {
         var result = await AdminAsync<ControllerProtocol.TopicResult>(
-            new ControllerProtocol.CreateTopic(name, partitions, replicationFactor, minInsyncReplicas, maxMessageBytes), ct);
+            new ControllerProtocol.CreateTopic(name, partitions, replicationFactor, minInsyncReplicas, maxMessageBytes, uncleanLeaderElection), ct);
         if (result.Error is not null) throw new ActorLogException(result.Error);
         await AwaitMetadata(m => m.Topics.Any(t => t.Name == name), ct);
         return result.Topic!;
+    }
+
+    /// <summary>
+    /// Allows (or forbids again) electing a leader from outside the in-sync replicas for a topic: an offline
+    /// partition comes back at once, losing the records only its lost in-sync replicas had.
+    /// </summary>
+    public async Task<TopicMetadata> SetUncleanLeaderElectionAsync(string name, bool enabled, CancellationToken ct = default)
+    {
+        var result = await AdminAsync<ControllerProtocol.TopicResult>(new ControllerProtocol.AlterTopicConfig(name, enabled), ct);
+        if (result.Error is not null) throw new ActorLogException(result.Error);
+        await AwaitMetadata(m => m.Topics.Any(t => t.Name == name && t.Config.UncleanLeaderElection == enabled), ct);
+        return result.Topic!;
+    }
+
+    /// <summary>Moves leadership to each partition's preferred replica where it is alive and in sync (all topics when null).</summary>
+    public async Task<IReadOnlyList<ControllerProtocol.PartitionElection>> ElectPreferredLeadersAsync(string? topic = null, CancellationToken ct = default)
+    {
+        var result = await AdminAsync<ControllerProtocol.ElectPreferredLeadersResult>(new ControllerProtocol.ElectPreferredLeaders(topic), ct);
+        if (result.Error is not null) throw new ActorLogException(result.Error);
+        var moved = result.Partitions.Where(p => p.Outcome == PreferredOutcome.Elected).ToList();
+        await AwaitMetadata(m => moved.All(e => m.Topics.Any(t => t.Name == e.Topic && t.Partitions[e.Partition].LeaderEpoch >= e.LeaderEpoch)), ct);
+        return result.Partitions;
     }
 
     public async Task DeleteTopicAsync(string name, CancellationToken ct = default)

@@ -26,7 +26,11 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     private sealed record BatchDone(PartitionKey Key, SentBatch Batch, PartitionProtocol.ProduceResult? Result, Exception? Failure);
 
     /// <summary>A batch once sequenced: it keeps its producer id and sequence through every retry.</summary>
-    private sealed record SentBatch(PartitionProtocol.Produce Message, List<Pending> Records, bool IsRetry, ErrorInfo? LastError = null);
+    private sealed record SentBatch(PartitionProtocol.Produce Message, List<Pending> Records, bool IsRetry, ErrorInfo? LastError = null)
+    {
+        /// <summary>The leader (broker id, epoch) it was sent to and when: a leader change in the metadata resends it.</summary>
+        public (int Broker, int Epoch, long AtMs) SentTo { get; init; } = (-1, -1, 0);
+    }
 
     private sealed record RetryTick
     {
@@ -53,6 +57,9 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         public long ProducerId = NewProducerId();
         public int NextSequence;
 
+        /// <summary>Why records cannot be sent now (no leader, partition offline): the error they expire with.</summary>
+        public ErrorInfo? BlockedBy;
+
         /// <summary>After a batch fails for good its sequence is a gap: continue under a new producer id.</summary>
         public void ResetProducer()
         {
@@ -77,6 +84,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, IActorRef> _gateways = new();
     private readonly HashSet<int> _resolving = new();
     private readonly Dictionary<string, int> _sticky = new();
+    private readonly Dictionary<TopicPartition, (int Leader, int Epoch, long AtMs)> _leaderHints = new();
     private readonly List<(ClientProtocol.ProduceRecord Request, long SinceMs)> _waitingForMetadata = new();
     private readonly List<IActorRef> _metadataWaiters = new();
     private GatewayProtocol.MetadataResult _metadata = new(Array.Empty<BrokerInfo>(), -1, Array.Empty<TopicMetadata>(), null);
@@ -87,6 +95,15 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
 
     /// <summary>How often metadata is asked again while a partition has no usable leader.</summary>
     private const long MetadataRetryMs = 250;
+
+    /// <summary>A batch unanswered for this long makes the client check the metadata for a new leader (every as often).</summary>
+    private const long SlowBatchRefreshMs = 500;
+
+    /// <summary>How long a leader named in an answer is preferred over older metadata.</summary>
+    private const long LeaderHintTtlMs = 5000;
+
+    /// <summary>How long a metadata request may take before another broker is asked.</summary>
+    private static readonly TimeSpan MetadataRequestTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a record waits for an unknown topic to appear before it fails with UnknownTopicOrPartition.</summary>
     private const long UnknownTopicWaitMs = 2000;
@@ -111,6 +128,10 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         {
             foreach (var key in _accumulators.Keys.ToList()) TrySend(key);
             if (_waitingForMetadata.Count > 0 && NowMs - _lastRefreshMs >= MetadataRetryMs) StartRefresh();
+            // A leader that died takes its answers with it: while a batch waits unusually long, ask whether the
+            // partition has a new leader (a killed broker's requests would otherwise wait for the request timeout).
+            if (NowMs - _lastRefreshMs >= SlowBatchRefreshMs && _accumulators.Values.Any(a => a.Sent.Any(b => NowMs - b.SentTo.AtMs >= SlowBatchRefreshMs)))
+                StartRefresh();
         });
     }
 
@@ -144,8 +165,10 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         string.Join("; ", _accumulators.Select(a => $"{a.Key.Partition}/{a.Key.Acks}: queued {a.Value.Queue.Count}, retry {a.Value.Retry.Count}, " +
             $"sent {a.Value.Sent.Count}, in flight {a.Value.InFlight}, retries in flight {a.Value.RetriesInFlight}"));
 
-    /// <summary>A gateway of a broker that was up at the last metadata refresh; the bootstrap one until then.</summary>
-    private IActorRef? AnyGateway() => _gateways.Values.FirstOrDefault() ?? _bootstrapGateway;
+    /// <summary>A gateway of a broker that was up at the last metadata refresh (any one, so a dead broker is not asked
+    /// every time); the bootstrap one until then.</summary>
+    private IActorRef? AnyGateway() =>
+        _gateways.Count == 0 ? _bootstrapGateway : _gateways.Values.ElementAt(Random.Shared.Next(_gateways.Count));
 
     private void ForgetGateway(IActorRef gateway)
     {
@@ -164,7 +187,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         }
         _refreshing = true;
         _lastRefreshMs = NowMs;
-        gateway.Ask<GatewayProtocol.MetadataResult>(new GatewayProtocol.GetMetadata(null), _settings.ConnectTimeout)
+        gateway.Ask<GatewayProtocol.MetadataResult>(new GatewayProtocol.GetMetadata(null), MetadataRequestTimeout)
             .PipeTo(Self, success: r => new MetadataArrived(r, null, gateway), failure: e => new MetadataArrived(null, e, gateway));
     }
 
@@ -192,6 +215,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         ResolveAll();
         foreach (var waiter in _metadataWaiters) waiter.Tell(_metadata);
         _metadataWaiters.Clear();
+        ResendToNewLeaders();
         var waiting = _waitingForMetadata.ToList();
         _waitingForMetadata.Clear();
         foreach (var (request, since) in waiting) Dispatch(request, since);
@@ -211,7 +235,8 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     {
         foreach (var broker in _metadata.Brokers)
         {
-            if (_gateways.ContainsKey(broker.Id) || !_resolving.Add(broker.Id) || broker.Status != "up") continue;
+            // Status first: a restarted broker is listed twice for a while (the old incarnation down, the new one up).
+            if (broker.Status != "up" || _gateways.ContainsKey(broker.Id) || !_resolving.Add(broker.Id)) continue;
             var id = broker.Id;
             Context.ActorSelection($"akka.tcp://actorlog@{broker.Host}:{broker.Port}/user/{GatewayActor.Name}")
                 .ResolveOne(_settings.ConnectTimeout)
@@ -241,11 +266,10 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
                 $"Topic '{topic.Name}' has partitions 0..{topic.Partitions.Count - 1}; there is no partition {request.Partition.Partition}")));
             return;
         }
-        var leader = topic.Partitions[request.Partition.Partition].Leader;
+        var (leader, _) = LeaderOf(request.Partition, topic.Partitions[request.Partition.Partition]);
         Sender.Tell(_gateways.TryGetValue(leader, out var gateway)
             ? new Route(gateway, topic.Partitions.Count, null)
-            : new Route(null, topic.Partitions.Count, new ErrorInfo(ErrorCode.LeaderNotAvailable,
-                $"The leader of {request.Partition} (broker {leader}) is not reachable yet")));
+            : new Route(null, topic.Partitions.Count, Blocked(request.Partition, topic, leader)));
     }
 
     private void OnProduce(ClientProtocol.ProduceRecord request) => Dispatch(request, null);
@@ -306,21 +330,23 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         ExpireOverdue(key, acc);
         if ((acc.Queue.Count == 0 && acc.Retry.Count == 0) || acc.RetryNotBeforeMs > NowMs) return;
         if (!_topics.TryGetValue(key.Partition.Topic, out var topic) || key.Partition.Partition >= topic.Partitions.Count) return;
-        var leader = topic.Partitions[key.Partition.Partition].Leader;
+        var (leader, epoch) = LeaderOf(key.Partition, topic.Partitions[key.Partition.Partition]);
         if (!_gateways.TryGetValue(leader, out var gateway))
         {
             // No leader, or its broker is not up (leaving, restarting): the controller will elect or it will return.
+            acc.BlockedBy = Blocked(key.Partition, topic, leader);
             ResolveAll();
             if (NowMs - _lastRefreshMs >= MetadataRetryMs) StartRefresh();
             return;
         }
+        acc.BlockedBy = null;
         // Retries first, in sequence order; new batches only once no retry is outstanding.
         while (acc.Retry.Count > 0 && acc.InFlight < _settings.MaxInFlightPerPartition)
         {
             var (sequence, retry) = acc.Retry.First();
             acc.Retry.Remove(sequence);
             acc.RetriesInFlight++;
-            Send(key, acc, gateway, retry with { IsRetry = true });
+            Send(key, acc, gateway, retry with { IsRetry = true, SentTo = (leader, epoch, NowMs) });
         }
         while (acc.Queue.Count > 0 && acc.Retry.Count == 0 && acc.RetriesInFlight == 0 && acc.InFlight < _settings.MaxInFlightPerPartition)
         {
@@ -339,7 +365,7 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
                 records.Select(p => p.Request.Record).ToArray());
             var produce = new PartitionProtocol.Produce(key.Partition, (short)key.Acks, (int)_settings.RequestTimeout.TotalMilliseconds, batch);
             if (idempotent) acc.NextSequence += records.Count;
-            Send(key, acc, gateway, new SentBatch(produce, records, false));
+            Send(key, acc, gateway, new SentBatch(produce, records, false) { SentTo = (leader, epoch, NowMs) });
         }
     }
 
@@ -355,6 +381,54 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         acc.Sent.Add(batch);
         gateway.Ask<PartitionProtocol.ProduceResult>(batch.Message, _settings.RequestTimeout + TimeSpan.FromSeconds(1))
             .PipeTo(Self, success: r => new BatchDone(key, batch, r, null), failure: e => new BatchDone(key, batch, null, e));
+    }
+
+    /// <summary>
+    /// The partition's leader: from the metadata, unless a broker's recent answer named a newer one (its hint
+    /// outlives a metadata copy that has not caught up yet, but only briefly, in case the topic was recreated).
+    /// </summary>
+    private (int Leader, int Epoch) LeaderOf(TopicPartition tp, PartitionMetadata p)
+    {
+        if (_leaderHints.TryGetValue(tp, out var hint))
+        {
+            if (hint.Epoch > p.LeaderEpoch && NowMs - hint.AtMs < LeaderHintTtlMs) return (hint.Leader, hint.Epoch);
+            _leaderHints.Remove(tp);
+        }
+        return (p.Leader, p.LeaderEpoch);
+    }
+
+    private ErrorInfo Blocked(TopicPartition tp, TopicMetadata topic, int leader)
+    {
+        var p = topic.Partitions[tp.Partition];
+        return leader < 0
+            ? new ErrorInfo(ErrorCode.LeaderNotAvailable, $"{tp} is offline: no in-sync replica of [{string.Join(",", p.Isr)}] is alive" +
+                (topic.Config.UncleanLeaderElection ? "" : " (unclean leader election is off for the topic)"))
+            : new ErrorInfo(ErrorCode.LeaderNotAvailable, $"the leader of {tp}, broker {leader}, is not reachable");
+    }
+
+    /// <summary>
+    /// Batches waiting on a leader that the metadata now says was replaced are sent again to the new one. The
+    /// producer id and sequence stay, so a batch the old leader had already replicated is answered with its
+    /// original offsets instead of being written twice; a late answer from the old leader is ignored.
+    /// </summary>
+    private void ResendToNewLeaders()
+    {
+        foreach (var (key, acc) in _accumulators)
+        {
+            if (acc.Sent.Count == 0 || !_topics.TryGetValue(key.Partition.Topic, out var topic) || key.Partition.Partition >= topic.Partitions.Count)
+                continue;
+            var (leader, epoch) = LeaderOf(key.Partition, topic.Partitions[key.Partition.Partition]);
+            foreach (var batch in acc.Sent.Where(b => b.SentTo.Broker != leader && epoch > b.SentTo.Epoch).ToList())
+            {
+                acc.Sent.Remove(batch);
+                acc.InFlight--;
+                if (batch.IsRetry) acc.RetriesInFlight--;
+                var error = new ErrorInfo(ErrorCode.NotLeaderOrFollower, $"leadership of {key.Partition} moved from broker {batch.SentTo.Broker} to {leader}");
+                acc.Retry[batch.Message.Batch.BaseSequence] = batch with { LastError = error };
+                acc.RetryNotBeforeMs = 0;
+                _log.Debug("{0}: resending {1} record(s) to new leader {2} (epoch {3})", key.Partition, batch.Records.Count, leader, epoch);
+            }
+        }
     }
 
     private void OnBatchDone(BatchDone done)
@@ -373,6 +447,9 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
         else
         {
             var error = done.Result?.Error ?? new ErrorInfo(ErrorCode.RequestTimedOut, $"No answer from the leader of {tp}: {done.Failure?.Message}");
+            // KIP-951: a broker that is not the leader names the one it knows; go there without a metadata round trip.
+            if (done.Result is { LeaderHint: >= 0 } hinted && hinted.LeaderEpochHint > done.Batch.SentTo.Epoch)
+                _leaderHints[tp] = (hinted.LeaderHint, hinted.LeaderEpochHint, NowMs);
             var expired = records.Min(r => r.Request.DeadlineMs) <= NowMs;
             if (error.Code.IsRetriable() && !expired)
             {
@@ -398,7 +475,8 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     private static void ExpireOverdue(PartitionKey key, Accumulator acc)
     {
         var now = NowMs;
-        var timedOut = new ActorLogException(ErrorCode.RequestTimedOut, $"{key.Partition}: the record was not acknowledged within the delivery timeout");
+        var timedOut = new ActorLogException(ErrorCode.RequestTimedOut, $"{key.Partition}: the record was not acknowledged within the delivery timeout" +
+            (acc.BlockedBy is null ? "" : $"; {acc.BlockedBy.Message}"));
         while (acc.Queue.First is { } node && node.Value.Request.DeadlineMs <= now)
         {
             acc.Queue.RemoveFirst();

@@ -5,6 +5,7 @@ using Akka.Cluster;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ActorLog.Hosting;
+using ActorLog.Metadata.Durable;
 
 namespace ActorLog.Cli.Commands;
 
@@ -73,6 +74,13 @@ internal static class NodeCommand
         // SIGTERM / Ctrl-C arrive through the command line's token: leave the cluster gracefully.
         await using var onSignal = ct.Register(lifetime.StopApplication);
         await host.WaitForShutdownAsync();
+        if (CoordinatedShutdown.Get(system).ShutdownReason is ReplicatorWatch.ReplicatorStoppedReason)
+        {
+            // Its metadata could not be loaded (the log above names the file): a failure, not a requested stop.
+            await Console.Error.WriteLineAsync($"error: broker {settings.BrokerId} stopped: its cluster metadata could not be loaded " +
+                $"from {system.Settings.Config.GetString("akka.cluster.distributed-data.durable.sqlite.path", "")} (see the log above)");
+            return 1;
+        }
         Console.Out.WriteLine($"Broker {settings.BrokerId} stopped");
         return 0;
     }

@@ -3,16 +3,18 @@ using ActorLog.Client;
 
 namespace ActorLog.Cli.Commands;
 
-/// <summary>actorlog topics create|list|describe|delete</summary>
+/// <summary>actorlog topics create|list|describe|delete (alter and elect-leaders: TopicsLeadershipCommands.cs)</summary>
 internal static class TopicsCommand
 {
     public static Command Create()
     {
-        var topics = new Command("topics", "Create, list, describe and delete topics");
+        var topics = new Command("topics", "Create, list, describe, alter and delete topics; elect preferred leaders");
         topics.Subcommands.Add(CreateCommand());
         topics.Subcommands.Add(ListCommand());
         topics.Subcommands.Add(DescribeCommand());
         topics.Subcommands.Add(DeleteCommand());
+        topics.Subcommands.Add(TopicsLeadershipCommands.Alter());
+        topics.Subcommands.Add(TopicsLeadershipCommands.ElectLeaders());
         return topics;
     }
 
@@ -23,11 +25,15 @@ internal static class TopicsCommand
         var rf = new Option<int>("--replication-factor") { Description = "Replicas per partition, each on a different broker", Required = true };
         var minIsr = new Option<int>("--min-insync-replicas") { Description = "In-sync replicas acks=all needs (default: broker setting)" };
         var maxBytes = new Option<int>("--max-message-bytes") { Description = "Largest record accepted (default: broker setting)" };
-        var cmd = new Command("create", "Create a topic") { name, partitions, rf, minIsr, maxBytes };
+        var unclean = new Option<bool>("--unclean-leader-election")
+        {
+            Description = "Allow a leader from outside the in-sync replicas when none is alive (availability over acknowledged data)",
+        };
+        var cmd = new Command("create", "Create a topic") { name, partitions, rf, minIsr, maxBytes, unclean };
         cmd.SetAction((r, ct) => CommonOptions.WithClient(r, ct, async client =>
         {
             var topic = await client.CreateTopicAsync(r.GetValue(name)!, r.GetValue(partitions), r.GetValue(rf),
-                r.GetValue(minIsr), r.GetValue(maxBytes), ct);
+                r.GetValue(minIsr), r.GetValue(maxBytes), ct, r.GetValue(unclean));
             if (CommonOptions.Json(r))
                 Output.Json(new { topic = topic.Name, partitions = topic.Partitions.Count, replicationFactor = topic.Partitions[0].Replicas.Count,
                     minInsyncReplicas = topic.Config.MinInsyncReplicas });
@@ -65,19 +71,22 @@ internal static class TopicsCommand
                 {
                     topic = d.Name,
                     minInsyncReplicas = d.Config?.MinInsyncReplicas,
+                    uncleanLeaderElection = d.Config?.UncleanLeaderElection,
                     partitions = d.Partitions.Select(p => new
                     {
                         partition = p.Partition, leader = p.Leader, leaderEpoch = p.LeaderEpoch, replicas = p.Replicas, isr = p.Isr,
                         logEndOffset = p.LogEndOffset, highWatermark = p.HighWatermark,
+                        offline = p.Leader < 0, preferredLeader = p.Replicas.Count > 0 ? p.Replicas[0] : -1,
                     }),
                 });
                 return 0;
             }
-            Console.Out.WriteLine($"Topic: {d.Name}  Partitions: {d.Partitions.Count}  MinInsyncReplicas: {d.Config?.MinInsyncReplicas}");
+            Console.Out.WriteLine($"Topic: {d.Name}  Partitions: {d.Partitions.Count}  MinInsyncReplicas: {d.Config?.MinInsyncReplicas}  " +
+                $"UncleanLeaderElection: {(d.Config?.UncleanLeaderElection == true ? "on" : "off")}");
             Output.Table(new[] { "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-END-OFFSET", "HIGH-WATERMARK" },
                 d.Partitions.Select(p => (IReadOnlyList<string>)new[]
                 {
-                    p.Partition.ToString(), p.Leader < 0 ? "none (offline)" : p.Leader.ToString(), p.LeaderEpoch.ToString(),
+                    p.Partition.ToString(), p.Leader < 0 ? "none (OFFLINE)" : p.Leader.ToString(), p.LeaderEpoch.ToString(),
                     Output.Ids(p.Replicas), Output.Ids(p.Isr), p.LogEndOffset.ToString(), p.HighWatermark.ToString(),
                 }));
             return 0;

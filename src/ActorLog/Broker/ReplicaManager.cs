@@ -37,14 +37,20 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
         _settings = settings;
         _controller = controller;
 
-        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => Apply(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => ApplyIfNewer(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+        // The controller's direct push after each write (faster than gossip for brokers outside its majority).
+        Receive<ClusterMetadata>(ApplyIfNewer);
         Receive<Reconcile>(_ => Apply(_metadata));
-        Receive<ClusterEvent.MemberRemoved>(m =>
+        Receive<ClusterEvent.MemberRemoved>(m => BrokerLost(m.Member));
+        Receive<ClusterEvent.MemberDowned>(m => BrokerLost(m.Member));
+        // Leaders drop an unreachable follower from the ISR at once instead of after replication.lag-time-max,
+        // so acks=all does not stall for seconds when a follower's broker dies (it rejoins once caught up).
+        Receive<ClusterEvent.UnreachableMember>(m =>
         {
-            if (BrokerDirectory.BrokerIdOf(m.Member) is not { } id || id == _settings.BrokerId) return;
-            foreach (var replica in _replicas.Values) replica.Tell(new ReplicaManagerProtocol.BrokerDown(id));
+            if (_settings.ElectOnUnreachable) BrokerLost(m.Member);
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<ClusterEvent.IReachabilityEvent>(_ => { });
         Receive<Terminated>(OnTerminated);
         Receive<IPartitionMessage>(Route);
     }
@@ -58,10 +64,22 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
     {
         DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MetadataKey.Key, Self));
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.MemberRemoved));
+            typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.MemberDowned), typeof(ClusterEvent.UnreachableMember));
     }
 
     protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+
+    private void BrokerLost(Member member)
+    {
+        if (BrokerDirectory.BrokerIdOf(member) is not { } id || id == _settings.BrokerId) return;
+        foreach (var replica in _replicas.Values) replica.Tell(new ReplicaManagerProtocol.BrokerDown(id));
+    }
+
+    private void ApplyIfNewer(ClusterMetadata metadata)
+    {
+        if (_metadataSeen && _metadata.IsNewerThan(metadata)) return;
+        Apply(metadata);
+    }
 
     private void Apply(ClusterMetadata metadata)
     {

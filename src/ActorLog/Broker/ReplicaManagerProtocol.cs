@@ -8,7 +8,7 @@ internal static class ReplicaManagerProtocol
     /// <summary>The controller's latest word on a partition: the replica becomes leader or follower by epoch.</summary>
     public sealed record AssignmentChanged(PartitionMetadata Partition, TopicConfig Config);
 
-    /// <summary>A broker left the cluster: a leader drops it from the in-sync replicas without waiting for lag.</summary>
+    /// <summary>A broker is unreachable or left the cluster: a leader drops it from the in-sync replicas without waiting for lag.</summary>
     public sealed record BrokerDown(int BrokerId);
 
     /// <summary>The topic was deleted: the replica deletes its journal and stops.</summary>

@@ -14,7 +14,11 @@ public sealed record ActorLogSettings(
     TimeSpan FollowerKeepalive,
     long MaxUnackedRecords,
     TimeSpan MetadataWriteTimeout,
-    TimeSpan DefaultFetchMaxWait)
+    TimeSpan DefaultFetchMaxWait,
+    bool ElectOnUnreachable,
+    TimeSpan? LeaderRebalanceDelay,
+    bool CrashDetection,
+    TimeSpan CrashProbeTimeout)
 {
     public static ActorLogSettings Create(ActorSystem system) => Create(system.Settings.Config.GetConfig("actorlog"));
 
@@ -31,6 +35,17 @@ public sealed record ActorLogSettings(
             c.GetTimeSpan("replication.follower-keepalive"),
             c.GetLong("replication.max-unacked-records"),
             c.GetTimeSpan("replication.metadata-write-timeout"),
-            c.GetTimeSpan("fetch.default-max-wait"));
+            c.GetTimeSpan("fetch.default-max-wait"),
+            c.GetBoolean("controller.elect-on-unreachable"),
+            OffOrDuration(c, "controller.leader-rebalance-delay"),
+            c.GetBoolean("crash-detection.enabled"),
+            c.GetTimeSpan("crash-detection.probe-timeout"));
+    }
+
+    /// <summary>A duration that may also be "off" (null).</summary>
+    private static TimeSpan? OffOrDuration(Config c, string key)
+    {
+        var text = c.GetString(key)?.Trim();
+        return text is null or "" || text.Equals("off", StringComparison.OrdinalIgnoreCase) ? null : c.GetTimeSpan(key);
     }
 }

@@ -10,10 +10,13 @@ public static class ControllerProtocol
     public interface IControllerCommand : IActorLogMessage;
 
     /// <summary>MinInsyncReplicas / MaxMessageBytes of 0 take the broker defaults.</summary>
-    public sealed record CreateTopic(string Name, int Partitions, int ReplicationFactor, int MinInsyncReplicas, int MaxMessageBytes)
-        : IControllerCommand;
+    public sealed record CreateTopic(string Name, int Partitions, int ReplicationFactor, int MinInsyncReplicas, int MaxMessageBytes,
+        bool UncleanLeaderElection = false) : IControllerCommand;
 
     public sealed record DeleteTopic(string Name) : IControllerCommand;
+
+    /// <summary>Changes a topic's unclean.leader.election.enable (the one topic setting that may change after creation).</summary>
+    public sealed record AlterTopicConfig(string Name, bool UncleanLeaderElection) : IControllerCommand;
 
     public sealed record TopicResult(TopicMetadata? Topic, ErrorInfo? Error) : IActorLogMessage;
 
@@ -22,4 +25,11 @@ public static class ControllerProtocol
         : IControllerCommand;
 
     public sealed record AlterIsrResult(TopicPartition Partition, PartitionMetadata? Metadata, ErrorInfo? Error) : IActorLogMessage;
+
+    /// <summary>Moves leadership to each partition's preferred replica now (one topic, or all when Topic is null).</summary>
+    public sealed record ElectPreferredLeaders(string? Topic) : IControllerCommand;
+
+    public sealed record PartitionElection(string Topic, int Partition, int Leader, int LeaderEpoch, PreferredOutcome Outcome, string Reason);
+
+    public sealed record ElectPreferredLeadersResult(IReadOnlyList<PartitionElection> Partitions, ErrorInfo? Error) : IActorLogMessage;
 }

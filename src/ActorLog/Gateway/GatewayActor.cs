@@ -12,9 +12,11 @@ namespace ActorLog.Gateway;
 
 /// <summary>
 /// A broker's entry point for clients (at /user/gateway): metadata from this broker's replica of the
-/// cluster metadata, admin commands to the controller singleton, and partition requests into the shard
-/// region, which delivers them to the partition's leader wherever it runs. Answers go straight back to
-/// the client (requests are forwarded, keeping the client as sender).
+/// cluster metadata, admin commands to the controller singleton, and partition requests. A request for a
+/// partition this broker holds a replica of goes straight to that replica (clients send to the leader's
+/// broker, from metadata), so a new leader serves at once after a failover, without waiting for the
+/// shard to move; anything else goes into the shard region, which delivers it to the leader's broker.
+/// Answers go straight back to the client (requests are forwarded, keeping the client as sender).
 /// </summary>
 public sealed class GatewayActor : ReceiveActor
 {
@@ -25,18 +27,28 @@ public sealed class GatewayActor : ReceiveActor
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private ClusterMetadata _metadata = ClusterMetadata.Empty;
 
-    public GatewayActor(IActorRef controller, IActorRef partitionRegion)
+    public GatewayActor(int brokerId, IActorRef controller, IActorRef partitionRegion, IActorRef replicaManager)
     {
-        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => _metadata = MetadataKey.ValueOf(c.Get(MetadataKey.Key)));
+        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => Update(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+        Receive<ClusterMetadata>(Update);
         Receive<GetMetadata>(OnGetMetadata);
-        Receive<ControllerProtocol.CreateTopic>(controller.Forward);
-        Receive<ControllerProtocol.DeleteTopic>(controller.Forward);
+        Receive<ControllerProtocol.IControllerCommand>(controller.Forward);
         Receive<DescribeTopic>(d => OnDescribe(d, partitionRegion));
-        Receive<IPartitionMessage>(partitionRegion.Forward);
+        Receive<IPartitionMessage>(m =>
+        {
+            if (_metadata.Find(m.Partition)?.Replicas.Contains(brokerId) == true) replicaManager.Forward(m);
+            else partitionRegion.Forward(m);
+        });
     }
 
-    public static Props Props(IActorRef controller, IActorRef partitionRegion) =>
-        Akka.Actor.Props.Create(() => new GatewayActor(controller, partitionRegion));
+    public static Props Props(int brokerId, IActorRef controller, IActorRef partitionRegion, IActorRef replicaManager) =>
+        Akka.Actor.Props.Create(() => new GatewayActor(brokerId, controller, partitionRegion, replicaManager));
+
+    /// <summary>Distributed Data and the controller's direct push both deliver metadata; the newer value wins.</summary>
+    private void Update(ClusterMetadata metadata)
+    {
+        if (!_metadata.IsNewerThan(metadata)) _metadata = metadata;
+    }
 
     protected override void PreStart() =>
         DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MetadataKey.Key, Self));

@@ -7,12 +7,15 @@ namespace ActorLog.Hosting;
 
 /// <summary>
 /// Composes a broker's configuration: flags > ACTORLOG_* environment > --config file > hocon/actorlog.conf
-/// > Akka.Persistence.Sql defaults; then derives the Akka settings (remote address, roles, seeds, journal)
-/// from the effective <c>actorlog</c> section so each is set in one place.
+/// > Akka.Persistence.Sql defaults; then derives the Akka settings (remote address, roles, seeds, journal,
+/// durable metadata file) from the effective <c>actorlog</c> section so each is set in one place.
 /// </summary>
 public static class BrokerConfig
 {
     public const string SystemName = "actorlog";
+
+    /// <summary>The cluster metadata's durable copy in each broker's data dir (see hocon/actorlog.conf).</summary>
+    public const string MetadataFileName = "metadata.db";
 
     public static Config Build(BrokerOptions options, IReadOnlyDictionary<string, string?>? environment = null)
     {
@@ -59,6 +62,7 @@ public static class BrokerConfig
                 akka.cluster.roles = [ "{{BrokerDirectory.BrokerRole}}", "{{BrokerDirectory.IdRole(brokerId)}}" ]
                 akka.cluster.seed-nodes = [ {{string.Join(", ", seeds.Select(Quote))}} ]
                 {{Storage(actorlog, dataDir)}}
+                akka.cluster.distributed-data.durable.sqlite.path = {{Quote(MetadataFile(layered, dataDir))}}
                 """;
         }
         catch (Exception e) when (configFile is not null && !e.Message.Contains(configFile))
@@ -80,6 +84,17 @@ public static class BrokerConfig
     {
         try { return read(actorlog); }
         catch (Exception e) when (e is not BrokerConfigException) { throw new BrokerConfigException($"Invalid setting actorlog.{key}: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// The durable Distributed Data file (cluster metadata): an explicit
+    /// <c>akka.cluster.distributed-data.durable.sqlite.path</c>, else metadata.db in the data dir. It is SQLite
+    /// whatever the log store is: it is small, written rarely, and must be readable before the cluster forms.
+    /// </summary>
+    private static string MetadataFile(Config layered, string dataDir)
+    {
+        var configured = layered.GetString("akka.cluster.distributed-data.durable.sqlite.path", "");
+        return string.IsNullOrWhiteSpace(configured) ? Path.Combine(dataDir, MetadataFileName) : Path.GetFullPath(configured);
     }
 
     /// <summary>The journal settings for the configured store: a SQLite file in the data dir, or PostgreSQL.</summary>

@@ -12,6 +12,7 @@ using ActorLog.Broker;
 using ActorLog.Configuration;
 using ActorLog.Controller;
 using ActorLog.Gateway;
+using ActorLog.Metadata.Durable;
 using ActorLog.Partition;
 
 namespace ActorLog.Hosting;
@@ -56,7 +57,8 @@ public static class BrokerHosting
     {
         var settings = ActorLogSettings.Create(system);
         // Eagerly: a shard location written before the replicator started would otherwise be lost.
-        DistributedData.Get(system);
+        var replicator = DistributedData.Get(system).Replicator;
+        system.ActorOf(ReplicatorWatch.Props(replicator), ReplicatorWatch.Name);
 
         system.ActorOf(ClusterSingletonManager.Props(
             ControllerActor.Props(settings), PoisonPill.Instance,
@@ -68,6 +70,7 @@ public static class BrokerHosting
         registry.Register<ControllerProxyKey>(controller);
 
         var replicaManager = system.ActorOf(ReplicaManager.Props(settings, controller), ReplicaManager.Name);
+        if (settings.CrashDetection) system.ActorOf(CrashDetector.Props(settings.CrashProbeTimeout), CrashDetector.Name);
         registry.Register<ReplicaManagerKey>(replicaManager);
 
         var region = ClusterSharding.Get(system).Start(
@@ -79,7 +82,7 @@ public static class BrokerHosting
             PoisonPill.Instance);
         registry.Register<PartitionRegionKey>(region);
 
-        var gateway = system.ActorOf(GatewayActor.Props(controller, region), GatewayActor.Name);
+        var gateway = system.ActorOf(GatewayActor.Props(settings.BrokerId, controller, region, replicaManager), GatewayActor.Name);
         registry.Register<GatewayKey>(gateway);
     }
 }

@@ -28,19 +28,34 @@ public sealed record TopicMetadata(string Name, TopicConfig Config, IReadOnlyLis
 
 /// <summary>
 /// The controller's whole state, replicated to every broker through Distributed Data (majority writes).
-/// Only the controller singleton writes it; Version grows by one with each change.
+/// Only the controller singleton writes it; Version grows by one with each change. ControllerEpoch grows
+/// each time a controller takes over, and orders values across controllers (see <see cref="Timestamp"/>).
 /// </summary>
-public sealed record ClusterMetadata(long Version, ImmutableSortedDictionary<string, TopicMetadata> Topics) : IActorLogMessage
+public sealed record ClusterMetadata(long Version, ImmutableSortedDictionary<string, TopicMetadata> Topics, int ControllerEpoch = 0)
+    : IActorLogMessage
 {
     public static readonly ClusterMetadata Empty = new(0, ImmutableSortedDictionary<string, TopicMetadata>.Empty);
+
+    /// <summary>
+    /// The value's last-writer-wins timestamp: (controller epoch, version), not wall-clock time. A deposed
+    /// controller cut off in a minority can still change its local copy (its majority write fails, the local
+    /// update stays, and its durable store keeps it); with a wall clock that newer-looking value would win
+    /// when it comes back. Under this order the new controller's writes, at a higher epoch, always win.
+    /// </summary>
+    public long Timestamp => ((long)ControllerEpoch << 40) + Version;
+
+    public bool IsNewerThan(ClusterMetadata other) => Timestamp > other.Timestamp;
 
     public PartitionMetadata? Find(TopicPartition tp) =>
         Topics.TryGetValue(tp.Topic, out var t) && tp.Partition >= 0 && tp.Partition < t.Partitions.Count
             ? t.Partitions[tp.Partition] : null;
 
-    public ClusterMetadata WithTopic(TopicMetadata topic) => new(Version + 1, Topics.SetItem(topic.Name, topic));
+    public ClusterMetadata WithTopic(TopicMetadata topic) => this with { Version = Version + 1, Topics = Topics.SetItem(topic.Name, topic) };
 
-    public ClusterMetadata WithoutTopic(string name) => new(Version + 1, Topics.Remove(name));
+    public ClusterMetadata WithoutTopic(string name) => this with { Version = Version + 1, Topics = Topics.Remove(name) };
+
+    /// <summary>A new controller's first write: from here on its values outrank any earlier controller's.</summary>
+    public ClusterMetadata NextControllerEpoch() => this with { Version = Version + 1, ControllerEpoch = ControllerEpoch + 1 };
 }
 
 /// <summary>A broker as clients see it: id, the address its gateway listens on, and whether it is up.</summary>

@@ -76,7 +76,23 @@ public sealed class ActorLogSerializer(ExtendedActorSystem system) : SerializerW
         Register<ControllerProtocol.CreateTopic>("CT", (w, m) =>
         {
             w.Write(m.Name); w.Write(m.Partitions); w.Write(m.ReplicationFactor); w.Write(m.MinInsyncReplicas); w.Write(m.MaxMessageBytes);
-        }, r => new ControllerProtocol.CreateTopic(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32()));
+            w.Write(m.UncleanLeaderElection);
+        }, r => new ControllerProtocol.CreateTopic(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(),
+            // Older clients ended the message before the unclean flag.
+            r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean()));
+        Register<ControllerProtocol.AlterTopicConfig>("ATC", (w, m) => { w.Write(m.Name); w.Write(m.UncleanLeaderElection); },
+            r => new ControllerProtocol.AlterTopicConfig(r.ReadString(), r.ReadBoolean()));
+        Register<ControllerProtocol.ElectPreferredLeaders>("EPL", (w, m) => { w.Write(m.Topic is not null); if (m.Topic is not null) w.Write(m.Topic); },
+            r => new ControllerProtocol.ElectPreferredLeaders(r.ReadBoolean() ? r.ReadString() : null));
+        Register<ControllerProtocol.ElectPreferredLeadersResult>("EPR", (w, m) =>
+        {
+            w.WriteList(m.Partitions, (x, e) =>
+            {
+                x.Write(e.Topic); x.Write(e.Partition); x.Write(e.Leader); x.Write(e.LeaderEpoch); x.Write((byte)e.Outcome); x.Write(e.Reason);
+            });
+            w.WriteError(m.Error);
+        }, r => new ControllerProtocol.ElectPreferredLeadersResult(r.ReadList(x => new ControllerProtocol.PartitionElection(
+            x.ReadString(), x.ReadInt32(), x.ReadInt32(), x.ReadInt32(), (PreferredOutcome)x.ReadByte(), x.ReadString())), r.ReadError()));
         Register<ControllerProtocol.DeleteTopic>("DT", (w, m) => w.Write(m.Name), r => new ControllerProtocol.DeleteTopic(r.ReadString()));
         Register<ControllerProtocol.TopicResult>("TR", (w, m) =>
         {

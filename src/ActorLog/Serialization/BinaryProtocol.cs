@@ -129,13 +129,16 @@ internal static class BinaryProtocol
     {
         w.Write(m.Version);
         w.WriteList(m.Topics.Values.ToList(), WriteTopic);
+        w.Write(m.ControllerEpoch);
     }
 
     public static ClusterMetadata ReadClusterMetadata(this BinaryReader r)
     {
         var version = r.ReadInt64();
         var topics = r.ReadList(ReadTopic);
-        return new ClusterMetadata(version, topics.ToImmutableSortedDictionary(t => t.Name, t => t, StringComparer.Ordinal));
+        // Added after the first encoding: values written before it end here (epoch 0).
+        var controllerEpoch = r.BaseStream.Position < r.BaseStream.Length ? r.ReadInt32() : 0;
+        return new ClusterMetadata(version, topics.ToImmutableSortedDictionary(t => t.Name, t => t, StringComparer.Ordinal), controllerEpoch);
     }
 
     public static void WriteBroker(this BinaryWriter w, BrokerInfo b)

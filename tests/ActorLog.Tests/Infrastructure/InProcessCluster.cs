@@ -44,7 +44,9 @@ public sealed class InProcessCluster : IAsyncDisposable
         Port = _ports[index],
         Seeds = _ports.Select(p => $"127.0.0.1:{p}").ToList(),
         DataDir = DataDir(index),
-        ExtraHocon = "akka.loglevel = WARNING\nakka.cluster.failure-detector.acceptable-heartbeat-pause = 5s",
+        // Terminating a system must not leave the cluster on its own: CrashBrokerAsync relies on it to look like a crash.
+        ExtraHocon = "akka.loglevel = WARNING\nakka.cluster.failure-detector.acceptable-heartbeat-pause = 5s\n" +
+            "akka.coordinated-shutdown.run-by-actor-system-terminate = off",
     };
 
     public string DataDir(int index) => Path.Combine(_root, $"broker-{index + 1}");
@@ -62,6 +64,8 @@ public sealed class InProcessCluster : IAsyncDisposable
     {
         if (_hosts[index] is not { } host) return;
         _hosts[index] = null;
+        // Graceful: leave the cluster (coordinated shutdown), then stop the host.
+        await CoordinatedShutdown.Get(host.Services.GetRequiredService<ActorSystem>()).Run(CoordinatedShutdown.ClrExitReason.Instance);
         await host.StopAsync();
         host.Dispose();
     }

@@ -1,6 +1,8 @@
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 using ActorLog.Hosting;
+using ActorLog.Metadata;
+using ActorLog.Metadata.Durable;
 using Xunit;
 
 namespace ActorLog.Tests.Unit;
@@ -133,6 +135,36 @@ public sealed class BrokerConfigTests : IDisposable
             Assert.Equal(expected, c.GetString($"{section}.connection-string"));
             Assert.Equal("SQLite.MS", c.GetString($"{section}.provider-name"));
         }
+    }
+
+    [Fact]
+    public void Durable_metadata_lives_in_the_data_dir_whatever_the_log_store()
+    {
+        var dataDir = Path.Combine(_dir, "my \"odd\" dir");
+        var sqlite = BrokerConfig.Build(new BrokerOptions { DataDir = dataDir }, NoEnv);
+        var pg = WriteFile("pg.conf", "actorlog.storage { provider = postgresql, postgresql-connection-string = \"Host=x\" }");
+        var postgresql = BrokerConfig.Build(new BrokerOptions { DataDir = dataDir, ConfigFile = pg }, NoEnv);
+        foreach (var c in new[] { sqlite, postgresql })
+            Assert.Equal(Path.Combine(dataDir, "metadata.db"), c.GetString("akka.cluster.distributed-data.durable.sqlite.path"));
+    }
+
+    [Fact]
+    public void An_explicit_durable_metadata_path_is_kept()
+    {
+        var file = WriteFile("path.conf", $"akka.cluster.distributed-data.durable.sqlite.path = \"{Path.Combine(_dir, "elsewhere", "meta.db")}\"");
+        var c = BrokerConfig.Build(new BrokerOptions { DataDir = Path.Combine(_dir, "data"), ConfigFile = file }, NoEnv);
+        Assert.Equal(Path.Combine(_dir, "elsewhere", "meta.db"), c.GetString("akka.cluster.distributed-data.durable.sqlite.path"));
+    }
+
+    [Fact]
+    public void Only_the_metadata_key_is_durable_and_only_in_the_main_replicator()
+    {
+        var c = BrokerConfig.Build(new BrokerOptions(), NoEnv);
+        Assert.Equal([MetadataKey.Key.Id], c.GetStringList("akka.cluster.distributed-data.durable.keys"));
+        Assert.Equal(typeof(SqliteDurableStore), Type.GetType(c.GetString("akka.cluster.distributed-data.durable.store-actor-class")));
+        Assert.Equal("off", c.GetString("akka.cluster.distributed-data.durable.sqlite.write-behind-interval"));
+        // Sharding's replicator falls back to the main section: it must not open a second store on the same file.
+        Assert.Empty(c.GetStringList("akka.cluster.sharding.distributed-data.durable.keys"));
     }
 
     [Fact]

@@ -63,6 +63,17 @@ internal static class SerializerSamples
         ["ReplicateBatch"] = new ReplicationProtocol.ReplicateBatch(Tp, 3, Batch, 90),
         ["FollowerAck"] = new ReplicationProtocol.FollowerAck(Tp, 2, 3, 100),
         ["CreateTopic"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576),
+        ["CreateTopic/unclean"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576, true),
+        ["AlterTopicConfig"] = new ControllerProtocol.AlterTopicConfig("orders", true),
+        ["ElectPreferredLeaders/all"] = new ControllerProtocol.ElectPreferredLeaders(null),
+        ["ElectPreferredLeaders/topic"] = new ControllerProtocol.ElectPreferredLeaders("orders"),
+        ["ElectPreferredLeadersResult"] = new ControllerProtocol.ElectPreferredLeadersResult(new[]
+        {
+            new ControllerProtocol.PartitionElection("orders", 0, 1, 4, PreferredOutcome.Elected, "leader 2 → preferred replica 1"),
+            new ControllerProtocol.PartitionElection("orders", 1, 3, 2, PreferredOutcome.NotEligible, "preferred replica 2 is not alive"),
+        }, null),
+        ["ElectPreferredLeadersResult/error"] = new ControllerProtocol.ElectPreferredLeadersResult(
+            Array.Empty<ControllerProtocol.PartitionElection>(), new ErrorInfo(ErrorCode.UnknownTopicOrPartition, "Unknown topic 'x'")),
         ["DeleteTopic"] = new ControllerProtocol.DeleteTopic("orders"),
         ["TopicResult"] = new ControllerProtocol.TopicResult(Orders, null),
         ["TopicResult/error"] = new ControllerProtocol.TopicResult(null, new ErrorInfo(ErrorCode.TopicAlreadyExists, "exists")),

@@ -1,0 +1,108 @@
+using Akka.Actor;
+using Akka.Event;
+using ActorLog.Broker;
+using ActorLog.Common;
+using ActorLog.Metadata;
+using static ActorLog.Controller.ControllerProtocol;
+
+namespace ActorLog.Controller;
+
+/// <summary>Topic commands (create, delete, alter config) and leaders' ISR changes.</summary>
+public sealed partial class ControllerActor
+{
+    private void OnCreateTopic(CreateTopic cmd)
+    {
+        var live = _view.LiveBrokers();
+        var minIsr = cmd.MinInsyncReplicas > 0 ? cmd.MinInsyncReplicas : Math.Min(_settings.DefaultMinInsyncReplicas, Math.Max(1, cmd.ReplicationFactor));
+        var error = TopicValidation.ValidateCreate(cmd.Name, cmd.Partitions, cmd.ReplicationFactor, minIsr, live.Count);
+        if (error is null && _metadata.Topics.ContainsKey(cmd.Name))
+            error = new ErrorInfo(ErrorCode.TopicAlreadyExists, $"Topic '{cmd.Name}' already exists");
+        if (error is null && cmd.MaxMessageBytes < 0)
+            error = new ErrorInfo(ErrorCode.InvalidConfig, $"max.message.bytes must be positive, got {cmd.MaxMessageBytes}");
+        if (error is not null)
+        {
+            Sender.Tell(new TopicResult(null, error));
+            return;
+        }
+        var config = new TopicConfig(minIsr, cmd.MaxMessageBytes > 0 ? cmd.MaxMessageBytes : _settings.MaxMessageBytes, cmd.UncleanLeaderElection);
+        var partitions = ReplicaAssigner.Assign(cmd.Partitions, cmd.ReplicationFactor, live.Keys.ToList(), _metadata.Topics.Count);
+        var topic = new TopicMetadata(cmd.Name, config, partitions);
+        var replyTo = Sender;
+        Write(_metadata.WithTopic(topic), $"create topic {cmd.Name}", ok =>
+        {
+            if (!ok)
+            {
+                replyTo.Tell(new TopicResult(null, new ErrorInfo(ErrorCode.RequestTimedOut,
+                    $"Topic '{cmd.Name}': the metadata write was not confirmed by a majority of brokers")));
+                return;
+            }
+            MoveShards(topic.Partitions.Select(p => (new TopicPartition(topic.Name, p.Partition), p.Leader)),
+                () => replyTo.Tell(new TopicResult(topic, null)));
+        });
+    }
+
+    private void OnDeleteTopic(DeleteTopic cmd)
+    {
+        if (!TryGetTopic(cmd.Name, out var topic)) return;
+        var replyTo = Sender;
+        Write(_metadata.WithoutTopic(cmd.Name), $"delete topic {cmd.Name}", ok => replyTo.Tell(ok
+            ? new TopicResult(topic, null)
+            : new TopicResult(null, new ErrorInfo(ErrorCode.RequestTimedOut, $"Topic '{cmd.Name}': the delete was not confirmed by a majority"))));
+    }
+
+    private void OnAlterTopicConfig(AlterTopicConfig cmd)
+    {
+        if (!TryGetTopic(cmd.Name, out var topic)) return;
+        var updated = topic with { Config = topic.Config with { UncleanLeaderElection = cmd.UncleanLeaderElection } };
+        var replyTo = Sender;
+        Write(_metadata.WithTopic(updated), $"topic {cmd.Name}: unclean.leader.election.enable = {cmd.UncleanLeaderElection}", ok =>
+        {
+            replyTo.Tell(ok
+                ? new TopicResult(updated, null)
+                : new TopicResult(null, new ErrorInfo(ErrorCode.RequestTimedOut, $"Topic '{cmd.Name}': the change was not confirmed by a majority")));
+            // Enabling it may bring an offline partition back (with the loss the operator accepted).
+            if (ok && cmd.UncleanLeaderElection) Self.Tell(new Elect($"unclean leader election enabled for {cmd.Name}"));
+        });
+    }
+
+    /// <summary>Finds a topic or answers the sender with a TopicResult error.</summary>
+    private bool TryGetTopic(string name, out TopicMetadata topic)
+    {
+        if (TopicValidation.ValidateName(name) is { } nameError)
+        {
+            Sender.Tell(new TopicResult(null, nameError));
+            topic = null!;
+            return false;
+        }
+        if (!_metadata.Topics.TryGetValue(name, out topic!))
+        {
+            Sender.Tell(new TopicResult(null, new ErrorInfo(ErrorCode.UnknownTopicOrPartition, $"Unknown topic '{name}'")));
+            return false;
+        }
+        return true;
+    }
+
+    private void OnAlterIsr(AlterIsr cmd)
+    {
+        var current = _metadata.Find(cmd.Partition);
+        if (current is null)
+        {
+            Sender.Tell(new AlterIsrResult(cmd.Partition, null, new ErrorInfo(ErrorCode.UnknownTopicOrPartition, $"Unknown partition {cmd.Partition}")));
+            return;
+        }
+        if (current.Leader != cmd.LeaderBrokerId || current.LeaderEpoch != cmd.LeaderEpoch)
+        {
+            _log.Warning($"Controller: {cmd.Partition}: stale ISR change from broker {cmd.LeaderBrokerId} epoch [{cmd.LeaderEpoch}]; " +
+                $"current leader {current.Leader} epoch [{current.LeaderEpoch}]");
+            Sender.Tell(new AlterIsrResult(cmd.Partition, null, new ErrorInfo(ErrorCode.FencedLeaderEpoch,
+                $"{cmd.Partition}: leader {cmd.LeaderBrokerId} epoch {cmd.LeaderEpoch} is stale (now {current.Leader} epoch {current.LeaderEpoch})")));
+            return;
+        }
+        var updated = current with { Isr = cmd.Isr.Where(current.Replicas.Contains).Distinct().ToArray() };
+        var topic = _metadata.Topics[cmd.Partition.Topic].WithPartition(updated);
+        var replyTo = Sender;
+        Write(_metadata.WithTopic(topic), $"ISR of {cmd.Partition} → [{string.Join(",", updated.Isr)}]", ok => replyTo.Tell(ok
+            ? new AlterIsrResult(cmd.Partition, updated, null)
+            : new AlterIsrResult(cmd.Partition, null, new ErrorInfo(ErrorCode.RequestTimedOut, "ISR change not confirmed by a majority"))));
+    }
+}
