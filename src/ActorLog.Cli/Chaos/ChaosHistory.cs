@@ -6,8 +6,8 @@ public readonly record struct SentRecord(long Number, int Partition);
 /// <summary>A record the cluster acknowledged (acks=all) at <paramref name="Offset"/>, <paramref name="AckedAt"/> after the run started.</summary>
 public readonly record struct AckedRecord(long Number, int Partition, long Offset, TimeSpan AckedAt);
 
-/// <summary>A record whose produce failed for good, with the error code the client gave.</summary>
-public readonly record struct FailedRecord(long Number, int Partition, string Error);
+/// <summary>A record whose produce failed for good, with the error code the client gave, <paramref name="FailedAt"/> after the run started.</summary>
+public readonly record struct FailedRecord(long Number, int Partition, string Error, TimeSpan FailedAt);
 
 /// <summary>A record read back by the checker; <paramref name="Number"/> is null when its value is not a number.</summary>
 public readonly record struct ReadRecord(int Partition, long Offset, long? Number);

@@ -105,7 +105,7 @@ internal sealed class ChaosProducer(ActorLogClient client, string topic, int par
                     _lastAck[partition] = at;
                 }
                 else
-                    _failed.Add(new FailedRecord(number, partition, ErrorName(t.Exception?.GetBaseException())));
+                    _failed.Add(new FailedRecord(number, partition, ErrorName(t.Exception?.GetBaseException()), clock.Elapsed));
             }
             window.Release();
         }, TaskScheduler.Default);

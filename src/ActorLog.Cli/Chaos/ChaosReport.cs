@@ -7,6 +7,7 @@ public sealed record ChaosReport(
     ChaosReport.FailoverStats Failover,
     CheckResult Check,
     IReadOnlyList<ChaosReport.PartitionState> Partitions,
+    IReadOnlyList<ChaosReport.Failures> FailedWrites,
     IReadOnlyList<ChaosReport.Exit> UnexpectedExits,
     bool ControllerKilled,
     IReadOnlyList<string> Problems,
@@ -26,12 +27,15 @@ public sealed record ChaosReport(
 
     public sealed record PartitionState(int Partition, long HighWatermark, int RecordsRead, string? ReadError);
 
+    /// <summary>Records of one partition that failed with one error, and when the first and last failed.</summary>
+    public sealed record Failures(int Partition, string Error, int Count, double FirstAtSeconds, double LastAtSeconds);
+
     /// <summary>A broker that exited without being killed (and was restarted).</summary>
     public sealed record Exit(int BrokerId, int Pid, int? ExitCode, double AtSeconds, IReadOnlyList<string> LastLogLines);
 
     public static ChaosReport Build(ChaosSettings settings, TimeSpan elapsed, IReadOnlyList<KillRecord> kills,
         IReadOnlyList<PartitionFailover> failovers, CheckResult check, IReadOnlyList<PartitionState> partitions, int unsettled,
-        IReadOnlyList<UnexpectedExit> exits)
+        IReadOnlyList<UnexpectedExit> exits, IReadOnlyList<FailedRecord> failed)
     {
         static double S(TimeSpan t) => Math.Round(t.TotalSeconds, 3);
         var summary = FailoverTimes.Summarize(failovers);
@@ -61,6 +65,8 @@ public sealed record ChaosReport(
                 k.Problem, k.Note)).ToList(),
             new FailoverStats(summary.Measured, summary.Median is { } m ? S(m) : null, summary.Max is { } x ? S(x) : null, summary.NeverRecovered),
             check, partitions,
+            failed.GroupBy(f => (f.Partition, f.Error)).OrderBy(g => g.Key.Partition).ThenBy(g => g.Key.Error, StringComparer.Ordinal)
+                .Select(g => new Failures(g.Key.Partition, g.Key.Error, g.Count(), S(g.Min(f => f.FailedAt)), S(g.Max(f => f.FailedAt)))).ToList(),
             exits.Select(e => new Exit(e.BrokerId, e.Pid, e.ExitCode, S(e.At), e.LastLogLines)).ToList(), controllerKilled, problems.Concat(notes.Select(n => "note: " + n)).ToList(), problems.Count == 0);
     }
 }

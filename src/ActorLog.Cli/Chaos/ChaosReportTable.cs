@@ -47,6 +47,8 @@ internal static class ChaosReportTable
                     $", indeterminate {c.Indeterminate}; read {c.RecordsRead} (unacknowledged but present {c.UnackedPresent}, " +
                     $"acknowledged but unverified {c.Unverified}); " +
                     $"high watermarks {string.Join(" ", report.Partitions.Select(p => $"p{p.Partition}={p.HighWatermark}"))}");
+        foreach (var fw in report.FailedWrites)
+            w.WriteLine($"  failed: partition {fw.Partition}, {fw.Count} record(s) with {fw.Error}, from {fw.FirstAtSeconds:0.0}s to {fw.LastAtSeconds:0.0}s");
         foreach (var e in c.Examples) w.WriteLine($"  {e}");
         foreach (var p in report.Problems) w.WriteLine(p.StartsWith("note: ", StringComparison.Ordinal) ? p : $"PROBLEM: {p}");
         w.WriteLine(report.Passed

@@ -125,7 +125,7 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
         var failovers = FailoverTimes.Compute(kills.Select(k => (k.Number, k.KilledAt, k.LedPartitions)).ToList(), ackedRecords);
         var report = ChaosReport.Build(settings, _clock.Elapsed, kills, failovers, check,
             reads.Select(r => new ChaosReport.PartitionState(r.Partition, r.HighWatermark, r.Records.Count, r.Error)).ToList(), unsettled,
-            supervisor.Exits);
+            supervisor.Exits, failedRecords);
         report = report with { Problems = report.Problems.Concat(readNotes.Select(n => "note: " + n)).ToList() };
         return runProblems.Count == 0 ? report : report with { Problems = runProblems.Concat(report.Problems).ToList(), Passed = false };
     }

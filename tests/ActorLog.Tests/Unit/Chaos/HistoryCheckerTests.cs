@@ -52,7 +52,7 @@ public class HistoryCheckerTests
         var b = Clean();
         // 10 failed but was written (a timeout after the write); 11 failed and is absent; 12 and 13 never answered, 12 present.
         b.Sent.AddRange([new SentRecord(10, 0), new SentRecord(11, 1), new SentRecord(12, 2), new SentRecord(13, 2)]);
-        b.Failed.AddRange([new FailedRecord(10, 0, "RequestTimedOut"), new FailedRecord(11, 1, "RequestTimedOut")]);
+        b.Failed.AddRange([new FailedRecord(10, 0, "RequestTimedOut", TimeSpan.FromSeconds(1)), new FailedRecord(11, 1, "RequestTimedOut", TimeSpan.FromSeconds(2))]);
         b.Read.AddRange([new ReadRecord(0, 4, 10), new ReadRecord(2, 3, 12)]);
         b.HighWatermarks[0] = 5;
         b.HighWatermarks[2] = 4;
