@@ -34,6 +34,8 @@ internal sealed class BrokerSupervisor(LocalCluster cluster, Stopwatch clock, Ac
             {
                 foreach (var b in cluster.Brokers.Where(b => !b.IsRunning && !_meantDown.ContainsKey(b.BrokerId)))
                 {
+                    // Ctrl-C in a terminal reaches the brokers too: their exit then is no finding and no reason to restart.
+                    if (ct.IsCancellationRequested) return;
                     var exit = new UnexpectedExit(b.BrokerId, b.Pid, b.ExitCode, clock.Elapsed, LastLines(b.LogPath, 5));
                     lock (_exits) _exits.Add(exit);
                     log($"PROBLEM: broker {b.BrokerId} (pid {b.Pid}) exited by itself with code {b.ExitCode}; restarting it. Its log ends:\n    " +

@@ -79,19 +79,26 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
         var runProblems = new List<string>();
         try
         {
-            await nemesis.RunAsync(ct);
+            try
+            {
+                await nemesis.RunAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                Log($"nemesis failed: {e}");
+                runProblems.Add($"the nemesis failed: {e.GetBaseException().Message}");
+            }
+            // Production goes on until the duration is over and after the last restart, so every kill's failover is seen.
+            var remaining = settings.Duration - _clock.Elapsed;
+            if (remaining > TimeSpan.Zero) await Task.Delay(remaining, ct);
+            Log("stopping the producer; waiting for outstanding records");
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        finally
         {
-            Log($"nemesis failed: {e}");
-            runProblems.Add($"the nemesis failed: {e.GetBaseException().Message}");
+            // Whatever happened, no broker is restarted once the brokers are being stopped.
+            stopSupervising.Cancel();
+            await supervising;
         }
-        // Production goes on until the duration is over and after the last restart, so every kill's failover is seen.
-        var remaining = settings.Duration - _clock.Elapsed;
-        if (remaining > TimeSpan.Zero) await Task.Delay(remaining, ct);
-        Log("stopping the producer; waiting for outstanding records");
-        stopSupervising.Cancel();
-        await supervising;
         stopProducing.Cancel();
         var unsettled = await producing;
         await ticker.DisposeAsync();
