@@ -35,19 +35,20 @@ public sealed record ChaosReport(
 
     public static ChaosReport Build(ChaosSettings settings, TimeSpan elapsed, IReadOnlyList<KillRecord> kills,
         IReadOnlyList<PartitionFailover> failovers, CheckResult check, IReadOnlyList<PartitionState> partitions, int unsettled,
-        IReadOnlyList<UnexpectedExit> exits, IReadOnlyList<FailedRecord> failed)
+        IReadOnlyList<UnexpectedExit> exits, IReadOnlyList<FailedRecord> failed, IReadOnlyList<string> runProblems, IReadOnlyList<string> runNotes)
     {
         static double S(TimeSpan t) => Math.Round(t.TotalSeconds, 3);
         var summary = FailoverTimes.Summarize(failovers);
         var controllerKilled = kills.Any(k => k.WasController);
-        var problems = new List<string>();
+        // Problems fail the run: a correctness violation, too few kills, a broker that did not come back, a log not read.
+        var problems = new List<string>(runProblems);
         if (!check.Valid) problems.Add("the checker found violations (acked missing, duplicated, out of order, offset gaps or foreign records)");
         if (kills.Count < settings.MinKills) problems.Add($"{kills.Count} kill(s), fewer than the {settings.MinKills} required");
         if (!controllerKilled) problems.Add("no kill hit the broker running the controller");
         problems.AddRange(kills.Where(k => k.Problem is not null).Select(k => $"kill #{k.Number}: {k.Problem}"));
         problems.AddRange(partitions.Where(p => p.ReadError is not null).Select(p => $"partition {p.Partition} could not be read to its end: {p.ReadError}"));
-        // Informational: neither is a correctness violation, but both are worth seeing in the verdict.
-        var notes = new List<string>();
+        // Notes do not: availability findings (slow or missing failover, brokers that fell over) and doubts resolved otherwise.
+        var notes = new List<string>(runNotes);
         if (check.AckedAtOtherOffset > 0) notes.Add($"{check.AckedAtOtherOffset} record(s) acknowledged at another offset than they were read at");
         if (unsettled > 0) notes.Add($"{unsettled} record(s) still unanswered {S(ChaosSettings.SettleTimeout)} s after the producer stopped");
         notes.AddRange(exits.Select(e => $"broker {e.BrokerId} (pid {e.Pid}) exited by itself at {S(e.At)} s with code {e.ExitCode} and was restarted"));
@@ -67,6 +68,9 @@ public sealed record ChaosReport(
             check, partitions,
             failed.GroupBy(f => (f.Partition, f.Error)).OrderBy(g => g.Key.Partition).ThenBy(g => g.Key.Error, StringComparer.Ordinal)
                 .Select(g => new Failures(g.Key.Partition, g.Key.Error, g.Count(), S(g.Min(f => f.FailedAt)), S(g.Max(f => f.FailedAt)))).ToList(),
-            exits.Select(e => new Exit(e.BrokerId, e.Pid, e.ExitCode, S(e.At), e.LastLogLines)).ToList(), controllerKilled, problems.Concat(notes.Select(n => "note: " + n)).ToList(), problems.Count == 0);
+            exits.Select(e => new Exit(e.BrokerId, e.Pid, e.ExitCode, S(e.At), e.LastLogLines)).ToList(),
+            controllerKilled,
+            problems.Concat(notes.Select(n => "note: " + n)).ToList(),
+            problems.Count == 0);
     }
 }

@@ -130,11 +130,9 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
         var check = HistoryChecker.Check(history);
         var kills = nemesis.Kills;
         var failovers = FailoverTimes.Compute(kills.Select(k => (k.Number, k.KilledAt, k.LedPartitions)).ToList(), ackedRecords);
-        var report = ChaosReport.Build(settings, _clock.Elapsed, kills, failovers, check,
+        return ChaosReport.Build(settings, _clock.Elapsed, kills, failovers, check,
             reads.Select(r => new ChaosReport.PartitionState(r.Partition, r.HighWatermark, r.Records.Count, r.Error)).ToList(), unsettled,
-            supervisor.Exits, failedRecords);
-        report = report with { Problems = report.Problems.Concat(readNotes.Select(n => "note: " + n)).ToList() };
-        return runProblems.Count == 0 ? report : report with { Problems = runProblems.Concat(report.Problems).ToList(), Passed = false };
+            supervisor.Exits, failedRecords, runProblems, readNotes);
     }
 
     /// <summary>Until every partition of the new topic has a leader and all replicas in sync, so the first kill hits a healthy topic.</summary>

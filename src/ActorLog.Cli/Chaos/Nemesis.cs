@@ -7,8 +7,9 @@ namespace ActorLog.Cli.Chaos;
 
 /// <summary>
 /// Kills a partition leader's broker with SIGKILL every kill interval, restarts it (same id, port and data dir)
-/// after the down time and waits until it is up, every partition is fully in sync again and has acknowledged a write
-/// before the next kill, so each kill hits a healthy cluster (or, after a timeout, reports that it did not). At least one kill hits the broker running the controller.
+/// after the down time and waits until it is up, every partition is fully in sync again and has acknowledged a
+/// write before the next kill, so each kill hits a healthy cluster (or, after a timeout, reports that it did not).
+/// At least one kill hits the broker running the controller.
 /// </summary>
 internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, ChaosSettings settings, Stopwatch clock,
     Func<int, TimeSpan?> lastAckAt, BrokerSupervisor supervisor, Action<string> log)
@@ -24,9 +25,6 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
         get { lock (_kills) return _kills.ToList(); }
     }
 
-    /// <summary>True when a broker did not come back: the nemesis stopped, the run cannot pass.</summary>
-    public bool BrokerLost { get; private set; }
-
     /// <summary>Kills until the duration has no room for another kill and the failover after it; returns after the last restart.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
@@ -41,7 +39,6 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
             lock (_kills) _kills.Add(kill);
             if (kill.Problem is not null && kill.UpAt is null)
             {
-                BrokerLost = true;
                 log($"nemesis stops: broker {kill.BrokerId} is not back, so another kill could take the cluster below a majority");
                 return;
             }
@@ -91,7 +88,8 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
         if (inSyncAt is null || writableAt is null)
         {
             note = $"not healthy within {Seconds(ChaosSettings.HealthyTimeout)} of the restart: " +
-                   (inSyncAt is null ? "replicas not all in sync; " : "") + (writableAt is null ? $"partitions [{string.Join(",", Unwritable(upAt))}] acknowledged no write; " : "") + state;
+                   (inSyncAt is null ? "replicas not all in sync; " : "") +
+                   (writableAt is null ? $"partitions [{string.Join(",", Unwritable(upAt))}] acknowledged no write; " : "") + state;
             log($"kill #{number}: PROBLEM: {note}");
         }
         else
