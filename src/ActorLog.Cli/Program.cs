@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(ConsumeCommand.Create());
         root.Subcommands.Add(ClusterCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ChaosCommand.Create());
         // Long enough for `dev` to stop its brokers one by one and for `node` to leave the cluster.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(90) });
     }
