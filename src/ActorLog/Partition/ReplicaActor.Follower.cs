@@ -81,6 +81,12 @@ public sealed partial class ReplicaActor
             _log.Debug("{0}: fetch answer of epoch {1} ignored at epoch {2}", _tp, result.LeaderEpoch, _leaderEpoch);
             return;
         }
+        if (!Sender.Path.Address.Equals(BrokerDirectory.AddressOf(_cluster, _followedLeader)))
+        {
+            // An answer to a subscription sent to the previous epoch's leader (it names our epoch as a hint): not ours.
+            _log.Debug("{0}: fetch answer from {1}, not from leader {2}, ignored", _tp, Sender.Path.Address, _followedLeader);
+            return;
+        }
         if (result.Error is not null)
         {
             _log.Info("{0}: leader {1} refused the subscription: {2}", _tp, _followedLeader, result.Error);

@@ -12,7 +12,10 @@ namespace ActorLog.Partition;
 /// <summary>The leader role: assigns offsets, persists, pushes to followers, tracks ISR and high watermark.</summary>
 public sealed partial class ReplicaActor
 {
-    private sealed record PendingAck(long RequiredOffset, IActorRef ReplyTo, long BaseOffset, long DeadlineMs);
+    private sealed record PendingAck(long RequiredOffset, IActorRef ReplyTo, long BaseOffset, long DeadlineMs)
+    {
+        public long SinceMs { get; } = Environment.TickCount64;
+    }
 
     private sealed record ParkedFetch(long Id, PartitionProtocol.Fetch Request, IActorRef ReplyTo);
 
@@ -28,6 +31,10 @@ public sealed partial class ReplicaActor
     private readonly Dictionary<long, ParkedFetch> _parkedFetches = new();
     private long _nextFetchId;
     private long _isrProposedAtMs;
+    private long _stallWarnedAtMs;
+
+    /// <summary>An acks=all request waiting longer than this is logged with every follower's progress.</summary>
+    private const long StalledAckWarningMs = 5000;
 
     private void BecomeLeader(PartitionMetadata p)
     {
@@ -288,6 +295,16 @@ public sealed partial class ReplicaActor
             leader.OnIsrRejected();
         }
         ProposeIsrChange(leader.ExpandCandidates(), leader.ShrinkCandidates(now, (long)_settings.ReplicaLagTimeMax.TotalMilliseconds));
+        if (_pendingAcks.TryPeek(out var oldest) && now - oldest.SinceMs > StalledAckWarningMs && now - _stallWarnedAtMs > StalledAckWarningMs)
+        {
+            // acks=all waiting this long means an in-sync follower is not acknowledging: say which, for the operator.
+            _stallWarnedAtMs = now;
+            var pending = leader.PendingIsr is { } p ? $" (pending [{string.Join(",", p)}])" : "";
+            var followers = string.Join("; ", leader.Followers.Values.Select(f =>
+                $"{f.BrokerId} at {f.LogEndOffset}, next push {f.NextOffsetToSend}, {(f.Subscriber is null ? "not subscribed" : "subscribed")}, last ack {now - f.LastAckMs} ms ago"));
+            _log.Warning($"{_tp}: acks=all for offset {oldest.BaseOffset} waiting {now - oldest.SinceMs} ms; high watermark {leader.HighWatermark}, " +
+                $"log end {leader.LogEndOffset}, ISR [{string.Join(",", leader.InSyncReplicas)}]{pending}; followers: {followers}");
+        }
         while (_pendingAcks.TryPeek(out var ack) && ack.DeadlineMs <= now)
         {
             _pendingAcks.Dequeue();
