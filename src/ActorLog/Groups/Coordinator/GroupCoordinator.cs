@@ -1,0 +1,266 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.DistributedData;
+using Akka.Event;
+using ActorLog.Common;
+using ActorLog.Groups.Offsets;
+using ActorLog.Log;
+using ActorLog.Metadata;
+using ActorLog.Partition;
+
+namespace ActorLog.Groups.Coordinator;
+
+/// <summary>
+/// The coordinator of one consumer group: a sharded entity (type <c>group</c>, id = group id) placed by the
+/// controller on the broker leading the group's <c>__consumer_offsets</c> partition. Membership is in memory;
+/// committed offsets are records in that partition, written through this broker's replica with acks=all and
+/// rebuilt from it on (re)load. Placement can lag a failover, so every request first asks the local replica
+/// whether it leads (and at which epoch): otherwise the answer is NotCoordinator and the client retries.
+/// Behaviours: Ready → CheckingLeadership → (Loading) → handling, with Writing while a record is on its way.
+/// Requests are handled one at a time; others wait in the stash.
+/// </summary>
+public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash, IWithTimers
+{
+    public const string TypeName = "group";
+
+    /// <summary>How often sessions are checked; small against the shortest session timeout.</summary>
+    private static readonly TimeSpan SessionCheckInterval = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan LoadFetchWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>A load that has not reached the log end by then answers CoordinatorLoadInProgress (retriable) and starts again on the next request.</summary>
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(10);
+
+    private sealed record SessionTick
+    {
+        public static readonly SessionTick Instance = new();
+    }
+
+    private sealed record Written(ErrorInfo? Error);
+
+    private readonly string _groupId;
+    private readonly TopicPartition _offsetsPartition;
+    private readonly GroupSettings _settings;
+    private readonly int _brokerId;
+    private readonly IActorRef _replicaManager;
+    private readonly IActorRef _partitionRegion;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private ConsumerGroup _group;
+    private GroupOffsets _offsets;
+    private ClusterMetadata _metadata = ClusterMetadata.Empty;
+
+    /// <summary>The offsets partition's leader epoch the state was loaded at; -1 = not loaded.</summary>
+    private int _loadedEpoch = -1;
+
+    /// <summary>The request being handled and who asked.</summary>
+    private (IGroupMessage Request, IActorRef ReplyTo)? _current;
+
+    public GroupCoordinator(string groupId, GroupSettings settings, int brokerId, IActorRef replicaManager, IActorRef partitionRegion)
+    {
+        _groupId = groupId;
+        _offsetsPartition = OffsetsTopic.TopicPartitionFor(groupId, settings.OffsetsTopicPartitions);
+        _settings = settings;
+        _brokerId = brokerId;
+        _replicaManager = replicaManager;
+        _partitionRegion = partitionRegion;
+        _group = new ConsumerGroup(groupId);
+        _offsets = new GroupOffsets(groupId);
+        Become(Ready);
+    }
+
+    public static Props Props(string groupId, GroupSettings settings, int brokerId, IActorRef replicaManager, IActorRef partitionRegion) =>
+        Akka.Actor.Props.Create(() => new GroupCoordinator(groupId, settings, brokerId, replicaManager, partitionRegion));
+
+    public IStash Stash { get; set; } = null!;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private static long NowMs => Environment.TickCount64;
+
+    private string Owner => $"Group [{_groupId}] (coordinator on broker {_brokerId}, {_offsetsPartition})";
+
+    protected override void PreStart()
+    {
+        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MetadataKey.Key, Self));
+        Timers.StartPeriodicTimer(nameof(SessionTick), SessionTick.Instance, SessionCheckInterval);
+    }
+
+    private void Ready()
+    {
+        Receive<IGroupMessage>(request =>
+        {
+            _current = (request, Sender);
+            // The local replica answers with its role and leader epoch (not leading: an error or a follower role).
+            _replicaManager.Tell(new PartitionProtocol.GetPartitionState(_offsetsPartition));
+            Become(CheckingLeadership);
+        });
+        Receive<SessionTick>(_ => ExpireSessions());
+        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => OnMetadata(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+        // Late answers of an abandoned load or check.
+        Receive<PartitionProtocol.PartitionState>(_ => { });
+        Receive<PartitionProtocol.FetchResult>(_ => { });
+    }
+
+    private void CheckingLeadership()
+    {
+        Receive<PartitionProtocol.PartitionState>(state =>
+        {
+            if (state.Error is not null || state.Role != "leader")
+            {
+                if (_loadedEpoch >= 0)
+                    _log.Warning("{0}: this broker no longer leads the offsets partition ({1}); forgetting {2} member(s)",
+                        Owner, state.Error?.Message ?? state.Role, _group.Members.Count);
+                Unload();
+                Finish(new ErrorInfo(ErrorCode.NotCoordinator,
+                    $"Broker {_brokerId} is not the coordinator of group [{_groupId}]: it does not lead {_offsetsPartition}"));
+                return;
+            }
+            if (state.LeaderEpoch == _loadedEpoch) Handle();
+            else StartLoading(state.LeaderEpoch, state.LogEndOffset);
+        });
+        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => OnMetadata(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    /// <summary>Answers the current request with an error (or nothing) and takes the next one.</summary>
+    private void Finish(ErrorInfo? error)
+    {
+        if (error is not null && _current is var (request, replyTo)) GroupErrors.Reply(request, replyTo, error);
+        _current = null;
+        Become(Ready);
+        Stash.UnstashAll();
+    }
+
+    private void Reply(object answer)
+    {
+        _current?.ReplyTo.Tell(answer);
+        Finish(null);
+    }
+
+    /// <summary>Forgets what was loaded: members rejoin and offsets are read again when this broker leads again.</summary>
+    private void Unload()
+    {
+        _loadedEpoch = -1;
+        _group = new ConsumerGroup(_groupId);
+        _group.UpdatePartitionCounts(PartitionCounts(_metadata));
+        _offsets = new GroupOffsets(_groupId);
+    }
+
+    private void OnMetadata(ClusterMetadata metadata)
+    {
+        if (_metadata.IsNewerThan(metadata)) return;
+        _metadata = metadata;
+        if (_group.UpdatePartitionCounts(PartitionCounts(metadata)))
+            _log.Info("{0}: partition counts of subscribed topics changed; group epoch {1}, target {2}", Owner, _group.GroupEpoch, _group.Target);
+    }
+
+    private static IReadOnlyDictionary<string, int> PartitionCounts(ClusterMetadata metadata) =>
+        metadata.Topics.Values.ToDictionary(t => t.Name, t => t.Partitions.Count, StringComparer.Ordinal);
+
+    private void ExpireSessions()
+    {
+        var expired = _group.ExpireSessions(NowMs);
+        if (expired.Count > 0)
+            _log.Warning("{0}: session expired for member(s) [{1}]; group epoch {2}, target {3}",
+                Owner, string.Join(",", expired), _group.GroupEpoch, _group.Target);
+    }
+
+    /// <summary>
+    /// Rebuilds the group's offsets from the offsets partition, from 0 to the log end seen when leadership was
+    /// checked: a new leader's high watermark may lag its log until its followers catch up, and a long-polling
+    /// fetch waits for it, so every commit a previous coordinator acknowledged is read before anything is answered.
+    /// </summary>
+    private void StartLoading(int leaderEpoch, long logEnd)
+    {
+        var wasLoaded = _loadedEpoch >= 0;
+        Unload();
+        if (wasLoaded) _log.Warning("{0}: offsets partition leader epoch changed; members must rejoin", Owner);
+        var offsets = new GroupOffsets(_groupId);
+        var started = NowMs;
+        Become(() =>
+        {
+            Receive<PartitionProtocol.FetchResult>(result =>
+            {
+                if (result.Error is not null)
+                {
+                    _log.Warning("{0}: loading offsets failed: {1}", Owner, result.Error);
+                    Finish(new ErrorInfo(ErrorCode.NotCoordinator, $"Group [{_groupId}]: broker {_brokerId} lost {_offsetsPartition} while loading"));
+                    return;
+                }
+                var next = offsets.ApplyBatches(result.Batches, _nextLoadOffset);
+                _nextLoadOffset = next;
+                if (next < logEnd && NowMs - started > LoadTimeout.TotalMilliseconds)
+                {
+                    // The high watermark has not reached the log end (followers catching up): the client retries.
+                    Finish(new ErrorInfo(ErrorCode.CoordinatorLoadInProgress,
+                        $"Group [{_groupId}]: still loading {_offsetsPartition} (at offset {next} of {logEnd})"));
+                    return;
+                }
+                if (next >= logEnd)
+                {
+                    _offsets = offsets;
+                    _loadedEpoch = leaderEpoch;
+                    _log.Info("{0}: loaded {1} committed offset(s) up to offset {2} at leader epoch {3} in {4} ms",
+                        Owner, offsets.Offsets.Count, next, leaderEpoch, NowMs - started);
+                    Handle();
+                }
+                else FetchForLoad();
+            });
+            Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => OnMetadata(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+            ReceiveAny(_ => Stash.Stash());
+        });
+        _nextLoadOffset = 0;
+        if (logEnd == 0)
+        {
+            _loadedEpoch = leaderEpoch;
+            _offsets = offsets;
+            Handle();
+            return;
+        }
+        FetchForLoad();
+    }
+
+    private long _nextLoadOffset;
+
+    private void FetchForLoad() =>
+        _replicaManager.Tell(new PartitionProtocol.Fetch(_offsetsPartition, _nextLoadOffset, 1024 * 1024, (int)LoadFetchWait.TotalMilliseconds));
+
+    /// <summary>
+    /// Appends records to the offsets partition through the local replica, acks=all; <paramref name="then"/> runs
+    /// (in the actor) once every in-sync replica has them, or with the error. Nothing else is handled meanwhile.
+    /// </summary>
+    private void Write(IReadOnlyList<OffsetsRecord> records, Action<ErrorInfo?> then)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var batch = new RecordBatch(0, -1, -1, -1, records.Select(r => OffsetsRecordCodec.Encode(r, now)).ToArray());
+        var timeout = _settings.CommitTimeout;
+        _replicaManager.Ask<PartitionProtocol.ProduceResult>(
+                new PartitionProtocol.Produce(_offsetsPartition, -1, (int)timeout.TotalMilliseconds, batch), timeout + TimeSpan.FromSeconds(1))
+            .PipeTo(Self,
+                success: r => new Written(r.Error is null ? null : AsGroupError(r.Error)),
+                failure: _ => new Written(new ErrorInfo(ErrorCode.RequestTimedOut, $"Group [{_groupId}]: {_offsetsPartition} did not acknowledge in time")));
+        Become(() =>
+        {
+            Receive<Written>(w =>
+            {
+                if (w.Error is null) foreach (var r in records) _offsets.Apply(r);
+                else _log.Warning("{0}: writing {1} record(s) failed: {2}", Owner, records.Count, w.Error);
+                then(w.Error);
+            });
+            Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => OnMetadata(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+            ReceiveAny(_ => Stash.Stash());
+        });
+    }
+
+    /// <summary>The replica's errors as a group client should read them: a lost leadership means "find the new coordinator".</summary>
+    private ErrorInfo AsGroupError(ErrorInfo error) => error.Code == ErrorCode.NotLeaderOrFollower
+        ? new ErrorInfo(ErrorCode.NotCoordinator, $"Group [{_groupId}]: {error.Message}")
+        : error;
+
+    /// <summary>Stops this entity once nothing is left of the group (no members, nothing in the log).</summary>
+    private void PassivateIfEmpty()
+    {
+        if (_group.Members.Count == 0 && _offsets.IsEmpty) Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+    }
+}
