@@ -49,6 +49,7 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
     private ConsumerGroup _group;
     private GroupOffsets _offsets;
     private ClusterMetadata _metadata = ClusterMetadata.Empty;
+    private bool _metadataSeen;
 
     /// <summary>The offsets partition's leader epoch the state was loaded at; -1 = not loaded.</summary>
     private int _loadedEpoch = -1;
@@ -82,7 +83,10 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
 
     protected override void PreStart()
     {
-        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MetadataKey.Key, Self));
+        var replicator = DistributedData.Get(Context.System).Replicator;
+        replicator.Tell(Dsl.Subscribe(MetadataKey.Key, Self));
+        // A subscriber hears of the current value only at the next notification tick; a request may come first.
+        replicator.Tell(Dsl.Get(MetadataKey.Key, ReadLocal.Instance));
         Timers.StartPeriodicTimer(nameof(SessionTick), SessionTick.Instance, SessionCheckInterval);
     }
 
@@ -96,7 +100,7 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
             Become(CheckingLeadership);
         });
         Receive<SessionTick>(_ => ExpireSessions());
-        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => OnMetadata(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+        ReceiveMetadata();
         // Late answers of an abandoned load or check.
         Receive<PartitionProtocol.PartitionState>(_ => { });
         Receive<PartitionProtocol.FetchResult>(_ => { });
@@ -116,11 +120,24 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
                     $"Broker {_brokerId} is not the coordinator of group [{_groupId}]: it does not lead {_offsetsPartition}"));
                 return;
             }
-            if (state.LeaderEpoch == _loadedEpoch) Handle();
-            else StartLoading(state.LeaderEpoch, state.LogEndOffset);
+            if (_metadataSeen) Proceed(state);
+            else _waitingState = state;
         });
-        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => OnMetadata(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+        ReceiveMetadata(then: () =>
+        {
+            if (_waitingState is { } waiting) Proceed(waiting);
+        });
         ReceiveAny(_ => Stash.Stash());
+    }
+
+    /// <summary>A leadership answer that came before the first metadata: assignments need the partition counts.</summary>
+    private PartitionProtocol.PartitionState? _waitingState;
+
+    private void Proceed(PartitionProtocol.PartitionState state)
+    {
+        _waitingState = null;
+        if (state.LeaderEpoch == _loadedEpoch) Handle();
+        else StartLoading(state.LeaderEpoch, state.LogEndOffset);
     }
 
     /// <summary>Answers the current request with an error (or nothing) and takes the next one.</summary>
@@ -147,10 +164,19 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
         _offsets = new GroupOffsets(_groupId);
     }
 
+    /// <summary>The cluster metadata (partition counts of subscribed topics), in every behaviour.</summary>
+    private void ReceiveMetadata(Action? then = null)
+    {
+        Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => { OnMetadata(MetadataKey.ValueOf(c.Get(MetadataKey.Key))); then?.Invoke(); });
+        Receive<GetSuccess>(g => g.Key.Equals(MetadataKey.Key), g => { OnMetadata(MetadataKey.ValueOf(g.Get(MetadataKey.Key))); then?.Invoke(); });
+        Receive<NotFound>(_ => { OnMetadata(ClusterMetadata.Empty); then?.Invoke(); });
+    }
+
     private void OnMetadata(ClusterMetadata metadata)
     {
-        if (_metadata.IsNewerThan(metadata)) return;
+        if (_metadataSeen && _metadata.IsNewerThan(metadata)) return;
         _metadata = metadata;
+        _metadataSeen = true;
         if (_group.UpdatePartitionCounts(PartitionCounts(metadata)))
             _log.Info("{0}: partition counts of subscribed topics changed; group epoch {1}, target {2}", Owner, _group.GroupEpoch, _group.Target);
     }
@@ -207,7 +233,7 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
                 }
                 else FetchForLoad();
             });
-            Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => OnMetadata(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+            ReceiveMetadata();
             ReceiveAny(_ => Stash.Stash());
         });
         _nextLoadOffset = 0;
@@ -248,7 +274,7 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
                 else _log.Warning("{0}: writing {1} record(s) failed: {2}", Owner, records.Count, w.Error);
                 then(w.Error);
             });
-            Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => OnMetadata(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
+            ReceiveMetadata();
             ReceiveAny(_ => Stash.Stash());
         });
     }
