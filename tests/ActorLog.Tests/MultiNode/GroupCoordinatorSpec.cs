@@ -149,6 +149,34 @@ public sealed class GroupCoordinatorSpec(ITestOutputHelper output)
         Assert.DoesNotContain(await client.ListGroupsAsync(), g => g.GroupId == "g1");
     }
 
+    [Fact(Timeout = 240_000)]
+    public async Task Committed_offsets_survive_a_full_cluster_restart()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(3);
+        var expected = new Dictionary<TopicPartition, long>();
+        await using (var client = await cluster.ConnectAsync())
+        {
+            await client.CreateTopicAsync(Topic, partitions: 6, replicationFactor: 3, minInsyncReplicas: 2);
+            var m = new Member("m");
+            await Beat(client, "restarted", m);
+            await CommitOwnAsync(client, "restarted", m, 1_000, expected);
+            await CommitOwnAsync(client, "restarted", m, 2_000, expected); // the later commit wins
+            Assert.Equal(6, expected.Count);
+        }
+        for (var i = cluster.Count - 1; i >= 0; i--) await cluster.CrashBrokerAsync(i);
+        Log("every broker killed");
+        await Task.WhenAll(Enumerable.Range(0, cluster.Count).Select(cluster.StartBrokerAsync));
+        await cluster.WaitForMembersAsync(3, TimeSpan.FromSeconds(60));
+        Log("cluster up again");
+
+        await using var after = await cluster.ConnectAsync();
+        Dictionary<TopicPartition, long>? fetched = null;
+        await Eventually(async () => fetched = await FetchAsync(after, "restarted"), 90);
+        Log("offsets fetched after the restart");
+        Assert.Equal(expected, fetched);
+        Assert.Contains(await after.ListGroupsAsync(), g => g.GroupId == "restarted" && g.State == "Empty");
+    }
+
     private void Log(string message) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message}");
 
     private static async Task Beat(ActorLogClient client, string group, Member m, string assignor = "sticky")
