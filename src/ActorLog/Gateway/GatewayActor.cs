@@ -41,6 +41,8 @@ public sealed class GatewayActor : ReceiveActor
         Receive<ControllerProtocol.IControllerCommand>(controller.Forward);
         Receive<DescribeTopic>(d => OnDescribe(d, partitionRegion));
         Receive<IGroupMessage>(m => OnGroupRequest(m, controller, groupRegion));
+        // The controller's answer to our EnsureOffsetsTopic: the metadata brings the topic anyway.
+        Receive<ControllerProtocol.TopicResult>(_ => { });
         Receive<GroupProtocol.ListGroups>(_ => OnListGroups(controller, partitionRegion, groupRegion));
         Receive<IPartitionMessage>(m =>
         {

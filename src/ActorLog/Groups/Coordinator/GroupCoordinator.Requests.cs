@@ -148,15 +148,18 @@ public sealed partial class GroupCoordinator
             return;
         }
         HighWatermarks(partitions, _partitionRegion).PipeTo(Self);
-        Become(() =>
+        Become(AwaitingHighWatermarks);
+    }
+
+    private void AwaitingHighWatermarks()
+    {
+        Receive<ResetComputed>(r =>
         {
-            Receive<ResetComputed>(r =>
-            {
-                if (r.Error is not null) Finish(r.Error);
-                else WriteReset(r.Offsets!);
-            });
-            ReceiveAny(_ => Stash.Stash());
+            if (r.Error is not null) Finish(r.Error);
+            else WriteReset(r.Offsets!);
         });
+        ReceiveMetadata();
+        ReceiveAny(_ => Stash.Stash());
     }
 
     private static async Task<ResetComputed> HighWatermarks(IReadOnlyList<TopicPartition> partitions, IActorRef region)

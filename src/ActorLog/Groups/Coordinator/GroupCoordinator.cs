@@ -4,7 +4,6 @@ using Akka.DistributedData;
 using Akka.Event;
 using ActorLog.Common;
 using ActorLog.Groups.Offsets;
-using ActorLog.Log;
 using ActorLog.Metadata;
 using ActorLog.Partition;
 
@@ -16,7 +15,8 @@ namespace ActorLog.Groups.Coordinator;
 /// committed offsets are records in that partition, written through this broker's replica with acks=all and
 /// rebuilt from it on (re)load. Placement can lag a failover, so every request first asks the local replica
 /// whether it leads (and at which epoch): otherwise the answer is NotCoordinator and the client retries.
-/// Behaviours: Ready → CheckingLeadership → (Loading) → handling, with Writing while a record is on its way.
+/// Behaviours: Ready → CheckingLeadership → (Loading) → handling, with Writing while records are on their way
+/// (loading in GroupCoordinator.Loading.cs, writing in GroupCoordinator.Writing.cs, requests in GroupCoordinator.Requests.cs).
 /// Requests are handled one at a time; others wait in the stash.
 /// </summary>
 public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash, IWithTimers
@@ -26,17 +26,10 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
     /// <summary>How often sessions are checked; small against the shortest session timeout.</summary>
     private static readonly TimeSpan SessionCheckInterval = TimeSpan.FromMilliseconds(250);
 
-    private static readonly TimeSpan LoadFetchWait = TimeSpan.FromSeconds(1);
-
-    /// <summary>A load that has not reached the log end by then answers CoordinatorLoadInProgress (retriable) and starts again on the next request.</summary>
-    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(10);
-
     private sealed record SessionTick
     {
         public static readonly SessionTick Instance = new();
     }
-
-    private sealed record Written(ErrorInfo? Error);
 
     private readonly string _groupId;
     private readonly TopicPartition _offsetsPartition;
@@ -191,98 +184,6 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
             _log.Warning("{0}: session expired for member(s) [{1}]; group epoch {2}, target {3}",
                 Owner, string.Join(",", expired), _group.GroupEpoch, _group.Target);
     }
-
-    /// <summary>
-    /// Rebuilds the group's offsets from the offsets partition, from 0 to the log end seen when leadership was
-    /// checked: a new leader's high watermark may lag its log until its followers catch up, and a long-polling
-    /// fetch waits for it, so every commit a previous coordinator acknowledged is read before anything is answered.
-    /// </summary>
-    private void StartLoading(int leaderEpoch, long logEnd)
-    {
-        var wasLoaded = _loadedEpoch >= 0;
-        Unload();
-        if (wasLoaded) _log.Warning("{0}: offsets partition leader epoch changed; members must rejoin", Owner);
-        var offsets = new GroupOffsets(_groupId);
-        var started = NowMs;
-        Become(() =>
-        {
-            Receive<PartitionProtocol.FetchResult>(result =>
-            {
-                if (result.Error is not null)
-                {
-                    _log.Warning("{0}: loading offsets failed: {1}", Owner, result.Error);
-                    Finish(new ErrorInfo(ErrorCode.NotCoordinator, $"Group [{_groupId}]: broker {_brokerId} lost {_offsetsPartition} while loading"));
-                    return;
-                }
-                var next = offsets.ApplyBatches(result.Batches, _nextLoadOffset);
-                _nextLoadOffset = next;
-                if (next < logEnd && NowMs - started > LoadTimeout.TotalMilliseconds)
-                {
-                    // The high watermark has not reached the log end (followers catching up): the client retries.
-                    Finish(new ErrorInfo(ErrorCode.CoordinatorLoadInProgress,
-                        $"Group [{_groupId}]: still loading {_offsetsPartition} (at offset {next} of {logEnd})"));
-                    return;
-                }
-                if (next >= logEnd)
-                {
-                    _offsets = offsets;
-                    _loadedEpoch = leaderEpoch;
-                    _log.Info("{0}: loaded {1} committed offset(s) up to offset {2} at leader epoch {3} in {4} ms",
-                        Owner, offsets.Offsets.Count, next, leaderEpoch, NowMs - started);
-                    Handle();
-                }
-                else FetchForLoad();
-            });
-            ReceiveMetadata();
-            ReceiveAny(_ => Stash.Stash());
-        });
-        _nextLoadOffset = 0;
-        if (logEnd == 0)
-        {
-            _loadedEpoch = leaderEpoch;
-            _offsets = offsets;
-            Handle();
-            return;
-        }
-        FetchForLoad();
-    }
-
-    private long _nextLoadOffset;
-
-    private void FetchForLoad() =>
-        _replicaManager.Tell(new PartitionProtocol.Fetch(_offsetsPartition, _nextLoadOffset, 1024 * 1024, (int)LoadFetchWait.TotalMilliseconds));
-
-    /// <summary>
-    /// Appends records to the offsets partition through the local replica, acks=all; <paramref name="then"/> runs
-    /// (in the actor) once every in-sync replica has them, or with the error. Nothing else is handled meanwhile.
-    /// </summary>
-    private void Write(IReadOnlyList<OffsetsRecord> records, Action<ErrorInfo?> then)
-    {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var batch = new RecordBatch(0, -1, -1, -1, records.Select(r => OffsetsRecordCodec.Encode(r, now)).ToArray());
-        var timeout = _settings.CommitTimeout;
-        _replicaManager.Ask<PartitionProtocol.ProduceResult>(
-                new PartitionProtocol.Produce(_offsetsPartition, -1, (int)timeout.TotalMilliseconds, batch), timeout + TimeSpan.FromSeconds(1))
-            .PipeTo(Self,
-                success: r => new Written(r.Error is null ? null : AsGroupError(r.Error)),
-                failure: _ => new Written(new ErrorInfo(ErrorCode.RequestTimedOut, $"Group [{_groupId}]: {_offsetsPartition} did not acknowledge in time")));
-        Become(() =>
-        {
-            Receive<Written>(w =>
-            {
-                if (w.Error is null) foreach (var r in records) _offsets.Apply(r);
-                else _log.Warning("{0}: writing {1} record(s) failed: {2}", Owner, records.Count, w.Error);
-                then(w.Error);
-            });
-            ReceiveMetadata();
-            ReceiveAny(_ => Stash.Stash());
-        });
-    }
-
-    /// <summary>The replica's errors as a group client should read them: a lost leadership means "find the new coordinator".</summary>
-    private ErrorInfo AsGroupError(ErrorInfo error) => error.Code == ErrorCode.NotLeaderOrFollower
-        ? new ErrorInfo(ErrorCode.NotCoordinator, $"Group [{_groupId}]: {error.Message}")
-        : error;
 
     /// <summary>Stops this entity once nothing is left of the group (no members, nothing in the log).</summary>
     private void PassivateIfEmpty()
