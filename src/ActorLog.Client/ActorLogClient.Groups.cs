@@ -1,3 +1,4 @@
+using Akka.Actor;
 using ActorLog.Common;
 using ActorLog.Groups;
 using static ActorLog.Groups.GroupProtocol;
@@ -13,6 +14,7 @@ namespace ActorLog.Client;
 public sealed partial class ActorLogClient
 {
     private static readonly TimeSpan CoordinatorRetryDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan GroupAttemptTimeout = TimeSpan.FromSeconds(3);
 
     public Task<HeartbeatResult> GroupHeartbeatAsync(ConsumerGroupHeartbeat heartbeat, CancellationToken ct = default) =>
         GroupRequestAsync<HeartbeatResult>(heartbeat, r => r.Error, ct);
@@ -39,13 +41,33 @@ public sealed partial class ActorLogClient
     public async Task DeleteGroupAsync(string groupId, CancellationToken ct = default) =>
         Checked(await GroupRequestAsync<DeleteGroupResult>(new DeleteGroup(groupId), r => r.Error, ct), r => r.Error);
 
+    /// <summary>
+    /// A coordinator that moved can swallow a request (a shard region still points at the dead broker until the
+    /// shard moves), so each attempt waits only a few seconds before asking again. Every group request is safe to
+    /// repeat except a join, whose lost answer leaves a member that simply expires.
+    /// </summary>
     private async Task<T> GroupRequestAsync<T>(IGroupMessage request, Func<T, ErrorInfo?> errorOf, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + Settings.RequestTimeout;
+        var perAttempt = Settings.RequestTimeout < GroupAttemptTimeout ? Settings.RequestTimeout : GroupAttemptTimeout;
         while (true)
         {
-            var result = await AdminAsync<T>(request, ct);
-            if (errorOf(result) is not { } error || !IsCoordinatorMove(error.Code) || DateTime.UtcNow > deadline) return result;
+            var gateway = await _client.Ask<IActorRef>(new ClientProtocol.GetAnyGateway(), Settings.RequestTimeout, ct);
+            try
+            {
+                var result = await gateway.Ask<T>(request, perAttempt, ct);
+                if (errorOf(result) is not { } error || !IsCoordinatorMove(error.Code) || DateTime.UtcNow > deadline) return result;
+            }
+            catch (AskTimeoutException) when (DateTime.UtcNow < deadline)
+            {
+                // Maybe the gateway's broker died: have the client check the brokers before the next attempt.
+                await RefreshMetadataAsync(ct);
+            }
+            catch (AskTimeoutException)
+            {
+                throw new ActorLogException(ErrorCode.RequestTimedOut,
+                    $"No answer from the coordinator of group [{request.GroupId}] within {Settings.RequestTimeout.TotalSeconds:0.#} s");
+            }
             await Task.Delay(CoordinatorRetryDelay, ct);
         }
     }

@@ -169,7 +169,9 @@ public sealed class ConsumerGroup(string groupId)
         var plan = Reconciliation.Plan(owned, Target)[member.MemberId];
         var given = plan.Allowed;
         var next = member with { Owned = member.Owned.Union(plan.Assign), Given = given };
-        // A new epoch whenever what it is told changes, so a commit made under the old assignment is recognisably stale.
+        // Its epoch becomes the group epoch whenever what it is told changes: an older incarnation or a member that
+        // missed a rebalance carries a smaller epoch and is fenced. (Partitions released to it within one group epoch
+        // keep the epoch; commits are checked against what it owns anyway.)
         if (member.MemberEpoch == 0 || !given.SetEquals(member.Given)) next = next with { MemberEpoch = GroupEpoch };
         return next;
     }
