@@ -193,7 +193,13 @@ public sealed class GroupCoordinatorSpec(ITestOutputHelper output)
         for (var round = 0; round < 20; round++)
         {
             var before = string.Join(" ", members.AsEnumerable());
-            foreach (var m in members) await Beat(client, group, m, assignor);
+            foreach (var m in members)
+            {
+                await Beat(client, group, m, assignor);
+                // Revoke before assign: what members are told to consume never overlaps, at any step.
+                var told = members.SelectMany(x => x.Assigned).ToList();
+                Assert.True(told.Count == told.Distinct().Count(), $"a partition given twice: {string.Join(" ", members.AsEnumerable())}");
+            }
             var after = string.Join(" ", members.AsEnumerable());
             Log($"round {round}: {after}");
             if (before == after) return;

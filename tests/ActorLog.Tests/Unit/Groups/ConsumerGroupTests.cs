@@ -37,6 +37,8 @@ public class ConsumerGroupTests
                 var next = Beat(last[id]);
                 Assert.Null(next.Error);
                 last[id] = next;
+                var told = last.Values.SelectMany(o => o.Assignment).ToList();
+                Assert.Equal(told.Count, told.Distinct().Count()); // never two members on one partition
             }
             if (before.SequenceEqual(last.Values.Select(o => (o.MemberId, o.MemberEpoch, string.Join(",", o.Assignment))))) return last;
         }
@@ -146,6 +148,32 @@ public class ConsumerGroupTests
         Assert.Equal(6, Beat(settled[a.MemberId]).Assignment.Count);
         var again = _group.Heartbeat(new ConsumerGroupHeartbeat("g", b.MemberId, LeaveEpoch, new[] { "orders" }, "", 0, null), Session, _now, () => "x");
         Assert.Equal(ErrorCode.UnknownMemberId, again.Error!.Code);
+    }
+
+    [Fact]
+    public void A_subscription_change_triggers_a_rebalance()
+    {
+        _group.UpdatePartitionCounts(new Dictionary<string, int> { ["orders"] = 6, ["audit"] = 2 });
+        var a = Join();
+        var epoch = _group.GroupEpoch;
+        var changed = _group.Heartbeat(new ConsumerGroupHeartbeat("g", a.MemberId, a.MemberEpoch, new[] { "orders", "audit" }, "sticky", 0, a.Assignment),
+            Session, _now, () => "x");
+        Assert.True(_group.GroupEpoch > epoch);
+        Assert.Equal(8, changed.Assignment.Count);
+        Assert.Contains("subscription", changed.Event);
+        Assert.Equal(new[] { "audit", "orders" }, _group.Members[a.MemberId].SubscribedTopics);
+    }
+
+    [Fact]
+    public void A_member_rejoining_under_its_id_starts_over_and_its_old_epoch_is_fenced()
+    {
+        var a = Join();
+        var again = _group.Heartbeat(new ConsumerGroupHeartbeat("g", a.MemberId, JoinEpoch, new[] { "orders" }, "sticky", 0, null), Session, _now, () => "x");
+        Assert.Equal(a.MemberId, again.MemberId);
+        Assert.True(again.MemberEpoch > a.MemberEpoch);
+        Assert.Equal(6, again.Assignment.Count);
+        Assert.Single(_group.Members);
+        Assert.Equal(ErrorCode.FencedMemberEpoch, Beat(a).Error!.Code);
     }
 
     [Fact]
