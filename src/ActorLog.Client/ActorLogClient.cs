@@ -14,7 +14,7 @@ namespace ActorLog.Client;
 /// The .NET API of ActorLog: produce, fetch and topic admin against a broker cluster. Thread-safe; one
 /// instance per process is enough. Concurrent ProduceAsync calls to the same partition are batched.
 /// </summary>
-public sealed class ActorLogClient : IAsyncDisposable
+public sealed partial class ActorLogClient : IAsyncDisposable
 {
     private readonly ActorSystem _system;
     private readonly IActorRef _client;

@@ -27,6 +27,24 @@ public enum ErrorCode : short
     OutOfOrderSequenceNumber = 45,
     BrokerNotAvailable = 8,
     UnknownServerError = -1,
+
+    // Consumer groups (Kafka's codes where Kafka has one).
+    CoordinatorLoadInProgress = 14,
+    CoordinatorNotAvailable = 15,
+    NotCoordinator = 16,
+    InconsistentGroupProtocol = 23,
+    InvalidGroupId = 24,
+    UnknownMemberId = 25,
+    InvalidSessionTimeout = 26,
+    InvalidRequest = 42,
+    NonEmptyGroup = 68,
+    GroupIdNotFound = 69,
+    FencedMemberEpoch = 110,
+    UnsupportedAssignor = 112,
+    StaleMemberEpoch = 113,
+
+    /// <summary>ActorLog's own: a commit for a partition the member is not assigned (Kafka has no code for it).</summary>
+    PartitionNotOwned = 1001,
 }
 
 public static class ErrorCodes
@@ -35,7 +53,8 @@ public static class ErrorCodes
         ErrorCode.LeaderNotAvailable or ErrorCode.NotLeaderOrFollower or ErrorCode.RequestTimedOut
         or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.FencedLeaderEpoch
         or ErrorCode.NotController or ErrorCode.BrokerNotAvailable or ErrorCode.UnknownTopicOrPartition
-        or ErrorCode.OutOfOrderSequenceNumber;
+        or ErrorCode.OutOfOrderSequenceNumber
+        or ErrorCode.CoordinatorLoadInProgress or ErrorCode.CoordinatorNotAvailable or ErrorCode.NotCoordinator;
 }
 
 /// <summary>An error answer: the code a program reacts to, and a message a person can act on.</summary>

@@ -138,6 +138,8 @@ public sealed partial class ControllerActor
     /// <summary>Points each partition's shard at its leader's broker, so sharding routes requests there.</summary>
     private void MoveShards(IEnumerable<(TopicPartition Partition, int Leader)> partitions, Action complete)
     {
+        partitions = partitions.ToList();
+        PlaceGroupShards(partitions);
         var live = _view.LiveBrokers();
         var locations = partitions
             .Where(p => live.ContainsKey(p.Leader))

@@ -43,6 +43,12 @@ public sealed partial class ControllerActor
 
     private void OnDeleteTopic(DeleteTopic cmd)
     {
+        if (cmd.Name == Groups.OffsetsTopic.Name)
+        {
+            // Every group's committed offsets live there.
+            Sender.Tell(new TopicResult(null, new ErrorInfo(ErrorCode.InvalidTopic, $"{cmd.Name} is an internal topic and cannot be deleted")));
+            return;
+        }
         if (!TryGetTopic(cmd.Name, out var topic)) return;
         var replyTo = Sender;
         Write(_metadata.WithoutTopic(cmd.Name), $"delete topic {cmd.Name}", ok => replyTo.Tell(ok

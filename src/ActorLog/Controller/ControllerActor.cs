@@ -156,6 +156,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         Receive<AlterTopicConfig>(OnAlterTopicConfig);
         Receive<AlterIsr>(OnAlterIsr);
         Receive<ElectPreferredLeaders>(OnElectPreferred);
+        Receive<EnsureOffsetsTopic>(OnEnsureOffsetsTopic);
         Receive<Elect>(e => ElectLeaders(e.Reason));
         Receive<RebalanceTick>(_ => OnRebalanceTick());
         Receive<RecordBroker>(OnRecordBroker);
@@ -166,6 +167,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         Receive<NotFound>(_ => { });
         Receive<GetFailure>(_ => { });
         Receive<RetryLoad>(_ => { });
+        Receive<GroupLocationsDone>(OnGroupLocationsDone);
     }
 
     private void OnClusterEvent(ClusterEvent.IClusterDomainEvent e)

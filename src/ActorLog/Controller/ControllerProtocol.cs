@@ -31,5 +31,11 @@ public static class ControllerProtocol
 
     public sealed record PartitionElection(string Topic, int Partition, int Leader, int LeaderEpoch, PreferredOutcome Outcome, string Reason);
 
+    /// <summary>
+    /// Creates the internal offsets topic if it does not exist yet (asked by a gateway at the first group request);
+    /// answered with a <see cref="TopicResult"/> either way.
+    /// </summary>
+    public sealed record EnsureOffsetsTopic(int Partitions) : IControllerCommand;
+
     public sealed record ElectPreferredLeadersResult(IReadOnlyList<PartitionElection> Partitions, ErrorInfo? Error) : IActorLogMessage;
 }

@@ -4,6 +4,8 @@ using Akka.DistributedData;
 using ActorLog.Broker;
 using ActorLog.Common;
 using ActorLog.Controller;
+using ActorLog.Groups;
+using ActorLog.Groups.Admin;
 using ActorLog.Metadata;
 using ActorLog.Partition;
 using static ActorLog.Gateway.GatewayProtocol;
@@ -27,13 +29,21 @@ public sealed class GatewayActor : ReceiveActor
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private ClusterMetadata _metadata = ClusterMetadata.Empty;
 
-    public GatewayActor(int brokerId, IActorRef controller, IActorRef partitionRegion, IActorRef replicaManager)
+    private readonly GroupSettings _groupSettings;
+
+    public GatewayActor(int brokerId, IActorRef controller, IActorRef partitionRegion, IActorRef replicaManager, IActorRef groupRegion,
+        GroupSettings groupSettings)
     {
+        _groupSettings = groupSettings;
         Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => Update(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
         Receive<ClusterMetadata>(Update);
         Receive<GetMetadata>(OnGetMetadata);
         Receive<ControllerProtocol.IControllerCommand>(controller.Forward);
         Receive<DescribeTopic>(d => OnDescribe(d, partitionRegion));
+        Receive<IGroupMessage>(m => OnGroupRequest(m, controller, groupRegion));
+        // The controller's answer to our EnsureOffsetsTopic: the metadata brings the topic anyway.
+        Receive<ControllerProtocol.TopicResult>(_ => { });
+        Receive<GroupProtocol.ListGroups>(_ => OnListGroups(controller, partitionRegion, groupRegion));
         Receive<IPartitionMessage>(m =>
         {
             if (_metadata.Find(m.Partition)?.Replicas.Contains(brokerId) == true) replicaManager.Forward(m);
@@ -41,8 +51,46 @@ public sealed class GatewayActor : ReceiveActor
         });
     }
 
-    public static Props Props(int brokerId, IActorRef controller, IActorRef partitionRegion, IActorRef replicaManager) =>
-        Akka.Actor.Props.Create(() => new GatewayActor(brokerId, controller, partitionRegion, replicaManager));
+    public static Props Props(int brokerId, IActorRef controller, IActorRef partitionRegion, IActorRef replicaManager, IActorRef groupRegion,
+        GroupSettings groupSettings) =>
+        Akka.Actor.Props.Create(() => new GatewayActor(brokerId, controller, partitionRegion, replicaManager, groupRegion, groupSettings));
+
+    /// <summary>
+    /// To the group's coordinator (the "group" shard region). The offsets topic is created by the controller at
+    /// the first group request; until it exists the answer is CoordinatorNotAvailable, which clients retry.
+    /// </summary>
+    private void OnGroupRequest(IGroupMessage request, IActorRef controller, IActorRef groupRegion)
+    {
+        if (GroupErrors.ValidateGroupId(request.GroupId) is { } invalid)
+        {
+            GroupErrors.Reply(request, Sender, invalid);
+            return;
+        }
+        if (!OffsetsTopicExists(controller))
+        {
+            GroupErrors.Reply(request, Sender, new ErrorInfo(ErrorCode.CoordinatorNotAvailable,
+                $"The offsets topic {OffsetsTopic.Name} is being created; retry shortly"));
+            return;
+        }
+        groupRegion.Forward(request);
+    }
+
+    private void OnListGroups(IActorRef controller, IActorRef partitionRegion, IActorRef groupRegion)
+    {
+        if (!OffsetsTopicExists(controller))
+        {
+            Sender.Tell(new GroupProtocol.ListGroupsResult(Array.Empty<GroupProtocol.GroupListing>(), null));
+            return;
+        }
+        GroupLister.ListAsync(_metadata.Topics[OffsetsTopic.Name].Partitions.Count, partitionRegion, groupRegion).PipeTo(Sender);
+    }
+
+    private bool OffsetsTopicExists(IActorRef controller)
+    {
+        if (_metadata.Topics.ContainsKey(OffsetsTopic.Name)) return true;
+        controller.Tell(new ControllerProtocol.EnsureOffsetsTopic(_groupSettings.OffsetsTopicPartitions));
+        return false;
+    }
 
     /// <summary>Distributed Data and the controller's direct push both deliver metadata; the newer value wins.</summary>
     private void Update(ClusterMetadata metadata)

@@ -38,7 +38,11 @@ public static class BrokerConfig
             .WithFallback(fileConfig)
             .WithFallback(DefaultConfig.Load());
         var actorlog = layered.GetConfig("actorlog");
-        try { _ = ActorLogSettings.Create(actorlog); }
+        try
+        {
+            _ = ActorLogSettings.Create(actorlog);
+            _ = Groups.GroupSettings.Create(actorlog.GetConfig("groups"));
+        }
         catch (Exception e) when (e is not BrokerConfigException)
         {
             throw new BrokerConfigException($"Invalid actorlog setting{(configFile is null ? "" : $" (config file '{configFile}')")}: {e.Message}");

@@ -12,6 +12,8 @@ using ActorLog.Broker;
 using ActorLog.Configuration;
 using ActorLog.Controller;
 using ActorLog.Gateway;
+using ActorLog.Groups;
+using ActorLog.Groups.Coordinator;
 using ActorLog.Metadata.Durable;
 using ActorLog.Partition;
 
@@ -22,11 +24,12 @@ public sealed class ControllerProxyKey;
 public sealed class PartitionRegionKey;
 public sealed class ReplicaManagerKey;
 public sealed class GatewayKey;
+public sealed class GroupRegionKey;
 
 /// <summary>
 /// The broker as an Akka.Hosting composition: the configuration from <see cref="BrokerConfig"/>, then the
 /// broker's actors in dependency order (replicated data, controller singleton + proxy, replica manager,
-/// partition shard region with controller-placed shards, gateway).
+/// partition and group shard regions with controller-placed shards, gateway).
 /// </summary>
 public static class BrokerHosting
 {
@@ -82,7 +85,19 @@ public static class BrokerHosting
             PoisonPill.Instance);
         registry.Register<PartitionRegionKey>(region);
 
-        var gateway = system.ActorOf(GatewayActor.Props(settings.BrokerId, controller, region, replicaManager), GatewayActor.Name);
+        // Group coordinators: one shard per offsets partition, placed by the controller on that partition's leader.
+        var groupSettings = GroupSettings.Create(system);
+        var groupRegion = ClusterSharding.Get(system).Start(
+            GroupCoordinator.TypeName,
+            groupId => GroupCoordinator.Props(groupId, groupSettings, settings.BrokerId, replicaManager, region),
+            ClusterShardingSettings.Create(system).WithRole(BrokerDirectory.BrokerRole),
+            new GroupMessageExtractor(groupSettings.OffsetsTopicPartitions),
+            new ExternalShardAllocationStrategy(system, GroupCoordinator.TypeName),
+            PoisonPill.Instance);
+        registry.Register<GroupRegionKey>(groupRegion);
+
+        var gateway = system.ActorOf(GatewayActor.Props(settings.BrokerId, controller, region, replicaManager, groupRegion, groupSettings),
+            GatewayActor.Name);
         registry.Register<GatewayKey>(gateway);
     }
 }

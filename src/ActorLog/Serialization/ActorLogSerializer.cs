@@ -14,7 +14,7 @@ namespace ActorLog.Serialization;
 /// The one serializer for everything ActorLog sends between nodes or persists. Manifests are short and
 /// frozen: they are stored in every journal row, so a manifest is never renamed or reused.
 /// </summary>
-public sealed class ActorLogSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public const int SerializerId = 9100;
 
@@ -124,6 +124,8 @@ public sealed class ActorLogSerializer(ExtendedActorSystem system) : SerializerW
             w.WriteList(m.Partitions, WritePartitionDescription); w.WriteError(m.Error);
         }, r => new GatewayProtocol.TopicDescription(r.ReadString(), r.ReadBoolean() ? r.ReadTopicConfig() : null,
             r.ReadList(ReadPartitionDescription), r.ReadError()));
+
+        RegisterGroupMessages();
     }
 
     private static void WritePartitionDescription(BinaryWriter w, GatewayProtocol.PartitionDescription m)

@@ -227,6 +227,16 @@ public sealed class BrokerConfigTests : IDisposable
         Assert.Contains(file, e.Message);
     }
 
+    [Theory]
+    [InlineData("actorlog.groups.offsets-topic-partitions = 0", "offsets-topic-partitions")]
+    [InlineData("actorlog.groups { min-session-timeout = 2m, max-session-timeout = 1m }", "min-session-timeout")]
+    public void Bad_group_settings_are_broker_config_errors(string text, string named)
+    {
+        var file = WriteFile("groups.conf", text);
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv));
+        Assert.Contains(named, e.Message);
+    }
+
     [Fact]
     public void A_non_numeric_port_in_the_environment_is_a_broker_config_error()
     {

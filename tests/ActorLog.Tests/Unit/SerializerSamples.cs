@@ -3,6 +3,7 @@ using System.Text;
 using ActorLog.Common;
 using ActorLog.Controller;
 using ActorLog.Gateway;
+using ActorLog.Groups;
 using ActorLog.Log;
 using ActorLog.Metadata;
 using ActorLog.Partition;
@@ -38,8 +39,43 @@ internal static class SerializerSamples
     private static readonly GatewayProtocol.PartitionDescription Pd0 = new(0, 1, 4, new[] { 1, 2, 3 }, new[] { 1, 2 }, 100, 90);
     private static readonly GatewayProtocol.PartitionDescription Pd1 = new(1, -1, 9, new[] { 2 }, Array.Empty<int>(), 0, 0);
 
+    private static readonly TopicPartition Tp2 = new("orders", 0);
+    private static readonly GroupProtocol.PartitionOffset Committed = new(Tp, 42, "note ✓");
+    private static readonly GroupProtocol.PartitionOffset NoCommit = new(Tp2, -1, "");
+    private static readonly GroupProtocol.MemberDescription Member = new("m-1", 3, new[] { "orders", "audit" }, new[] { Tp2 }, new[] { Tp2, Tp });
+
     public static readonly IReadOnlyDictionary<string, object> All = new Dictionary<string, object>
     {
+        ["EnsureOffsetsTopic"] = new ControllerProtocol.EnsureOffsetsTopic(6),
+        ["ConsumerGroupHeartbeat/join"] = new GroupProtocol.ConsumerGroupHeartbeat("group-ü", "", 0, new[] { "orders", "audit" }, "sticky", 0, null),
+        ["ConsumerGroupHeartbeat/owned"] = new GroupProtocol.ConsumerGroupHeartbeat("g", "m-1", 7, new[] { "orders" }, "", 10_000, new[] { Tp, Tp2 }),
+        ["ConsumerGroupHeartbeat/none-owned"] = new GroupProtocol.ConsumerGroupHeartbeat("g", "m-1", -1, Array.Empty<string>(), "range", 0,
+            Array.Empty<TopicPartition>()),
+        ["HeartbeatResult"] = new GroupProtocol.HeartbeatResult("m-1", 7, new[] { Tp, Tp2 }, 1000, null),
+        ["HeartbeatResult/error"] = new GroupProtocol.HeartbeatResult("m-1", 3, Array.Empty<TopicPartition>(), 0,
+            new ErrorInfo(ErrorCode.FencedMemberEpoch, "stale")),
+        ["OffsetCommit"] = new GroupProtocol.OffsetCommit("g", "m-1", 7, new[] { Committed, NoCommit }),
+        ["OffsetCommitResult"] = new GroupProtocol.OffsetCommitResult(new[]
+        {
+            new GroupProtocol.PartitionError(Tp, null), new GroupProtocol.PartitionError(Tp2, new ErrorInfo(ErrorCode.PartitionNotOwned, "not yours")),
+        }, null),
+        ["OffsetCommitResult/error"] = new GroupProtocol.OffsetCommitResult(Array.Empty<GroupProtocol.PartitionError>(),
+            new ErrorInfo(ErrorCode.StaleMemberEpoch, "stale")),
+        ["OffsetFetch/all"] = new GroupProtocol.OffsetFetch("g", null),
+        ["OffsetFetch/some"] = new GroupProtocol.OffsetFetch("g", new[] { Tp }),
+        ["OffsetFetchResult"] = new GroupProtocol.OffsetFetchResult("g", new[] { Committed, NoCommit }, null),
+        ["OffsetFetchResult/error"] = new GroupProtocol.OffsetFetchResult("g", Array.Empty<GroupProtocol.PartitionOffset>(),
+            new ErrorInfo(ErrorCode.GroupIdNotFound, "no group")),
+        ["ListGroups"] = GroupProtocol.ListGroups.Instance,
+        ["ListGroupsResult"] = new GroupProtocol.ListGroupsResult(new[] { new GroupProtocol.GroupListing("g", "Stable"), new GroupProtocol.GroupListing("h", "Empty") }, null),
+        ["DescribeGroup"] = new GroupProtocol.DescribeGroup("g"),
+        ["GroupDescription"] = new GroupProtocol.GroupDescription("g", "Reconciling", 5, "sticky", new[] { Member }, new[] { Committed }, null),
+        ["GroupDescription/error"] = new GroupProtocol.GroupDescription("g", "Dead", -1, "", Array.Empty<GroupProtocol.MemberDescription>(),
+            Array.Empty<GroupProtocol.PartitionOffset>(), new ErrorInfo(ErrorCode.GroupIdNotFound, "no group")),
+        ["ResetOffsets"] = new GroupProtocol.ResetOffsets("g", "orders", GroupProtocol.ResetTarget.Offset, 17),
+        ["ResetOffsetsResult"] = new GroupProtocol.ResetOffsetsResult("g", new[] { Committed }, null),
+        ["DeleteGroup"] = new GroupProtocol.DeleteGroup("g"),
+        ["DeleteGroupResult"] = new GroupProtocol.DeleteGroupResult("g", new ErrorInfo(ErrorCode.NonEmptyGroup, "has members")),
         ["RecordBatch"] = Batch,
         ["RecordBatch/empty"] = EmptyBatch,
         ["LogTruncated"] = new LogTruncated(17, 4),
