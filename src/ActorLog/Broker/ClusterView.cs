@@ -11,7 +11,7 @@ namespace ActorLog.Broker;
 public sealed class ClusterView
 {
     private readonly Dictionary<UniqueAddress, (MemberStatus Status, int? BrokerId)> _members = new();
-    private readonly HashSet<UniqueAddress> _unreachable = new();
+    private readonly Dictionary<UniqueAddress, long> _unreachableSince = new();
 
     public static readonly Type[] Events = { typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent) };
 
@@ -26,7 +26,7 @@ public sealed class ClusterView
                 MemberChanged(m.Member.UniqueAddress, m.Member.Status, BrokerDirectory.BrokerIdOf(m.Member));
                 break;
             case ClusterEvent.UnreachableMember u:
-                SetReachable(u.Member.UniqueAddress, false);
+                SetReachable(u.Member.UniqueAddress, false, Environment.TickCount64);
                 break;
             case ClusterEvent.ReachableMember r:
                 SetReachable(r.Member.UniqueAddress, true);
@@ -39,22 +39,28 @@ public sealed class ClusterView
     public void MemberRemoved(UniqueAddress node)
     {
         _members.Remove(node);
-        _unreachable.Remove(node);
+        _unreachableSince.Remove(node);
     }
 
-    public void SetReachable(UniqueAddress node, bool reachable)
+    public void SetReachable(UniqueAddress node, bool reachable, long nowMs = 0)
     {
-        if (reachable) _unreachable.Remove(node);
-        else _unreachable.Add(node);
+        if (reachable) _unreachableSince.Remove(node);
+        else _unreachableSince.TryAdd(node, nowMs);
     }
 
     /// <summary>Brokers that are Up (or WeaklyUp) and reachable: candidates for replicas and leadership.</summary>
-    public IReadOnlyDictionary<int, Address> LiveBrokers()
+    public IReadOnlyDictionary<int, Address> LiveBrokers() => LiveBrokers(0, TimeSpan.Zero);
+
+    /// <summary>As <see cref="LiveBrokers()"/>, but a broker unreachable for less than <paramref name="grace"/> still counts.</summary>
+    public IReadOnlyDictionary<int, Address> LiveBrokers(long nowMs, TimeSpan grace)
     {
         var result = new Dictionary<int, Address>();
         foreach (var (node, (status, brokerId)) in _members)
-            if (status is MemberStatus.Up or MemberStatus.WeaklyUp && !_unreachable.Contains(node) && brokerId is { } id)
-                result[id] = node.Address;
+        {
+            if (status is not (MemberStatus.Up or MemberStatus.WeaklyUp) || brokerId is not { } id) continue;
+            if (_unreachableSince.TryGetValue(node, out var since) && nowMs - since >= grace.TotalMilliseconds) continue;
+            result[id] = node.Address;
+        }
         return result;
     }
 }

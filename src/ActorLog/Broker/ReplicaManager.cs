@@ -18,6 +18,8 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
 {
     public const string Name = "replica-manager";
 
+    private sealed record StillUnreachable(Member Member);
+
     private sealed record Reconcile
     {
         public static readonly Reconcile Instance = new();
@@ -29,6 +31,7 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
     private readonly Dictionary<TopicPartition, IActorRef> _replicas = new();
     private readonly Dictionary<TopicPartition, ReplicaManagerProtocol.AssignmentChanged> _sent = new();
     private readonly HashSet<TopicPartition> _deleting = new();
+    private readonly HashSet<UniqueAddress> _unreachable = new();
     private ClusterMetadata _metadata = ClusterMetadata.Empty;
     private bool _metadataSeen;
 
@@ -47,7 +50,14 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
         // so acks=all does not stall for seconds when a follower's broker dies (it rejoins once caught up).
         Receive<ClusterEvent.UnreachableMember>(m =>
         {
-            if (_settings.ElectOnUnreachable) BrokerLost(m.Member);
+            if (!_settings.ElectOnUnreachable) return;
+            _unreachable.Add(m.Member.UniqueAddress);
+            Timers.StartSingleTimer(("unreachable", m.Member.UniqueAddress), new StillUnreachable(m.Member), _settings.UnreachableGrace);
+        });
+        Receive<ClusterEvent.ReachableMember>(m => _unreachable.Remove(m.Member.UniqueAddress));
+        Receive<StillUnreachable>(s =>
+        {
+            if (_unreachable.Contains(s.Member.UniqueAddress)) BrokerLost(s.Member);
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<ClusterEvent.IReachabilityEvent>(_ => { });
@@ -64,13 +74,15 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
     {
         DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MetadataKey.Key, Self));
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.MemberDowned), typeof(ClusterEvent.UnreachableMember));
+            typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.MemberDowned), typeof(ClusterEvent.UnreachableMember),
+            typeof(ClusterEvent.ReachableMember));
     }
 
     protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
 
     private void BrokerLost(Member member)
     {
+        _unreachable.Remove(member.UniqueAddress);
         if (BrokerDirectory.BrokerIdOf(member) is not { } id || id == _settings.BrokerId) return;
         foreach (var replica in _replicas.Values) replica.Tell(new ReplicaManagerProtocol.BrokerDown(id));
     }

@@ -16,6 +16,7 @@ public sealed record ActorLogSettings(
     TimeSpan MetadataWriteTimeout,
     TimeSpan DefaultFetchMaxWait,
     bool ElectOnUnreachable,
+    TimeSpan UnreachableGrace,
     TimeSpan? LeaderRebalanceDelay,
     bool CrashDetection,
     TimeSpan CrashProbeTimeout)
@@ -37,6 +38,7 @@ public sealed record ActorLogSettings(
             c.GetTimeSpan("replication.metadata-write-timeout"),
             c.GetTimeSpan("fetch.default-max-wait"),
             c.GetBoolean("controller.elect-on-unreachable"),
+            c.GetTimeSpan("controller.unreachable-grace"),
             OffOrDuration(c, "controller.leader-rebalance-delay"),
             c.GetBoolean("crash-detection.enabled"),
             c.GetTimeSpan("crash-detection.probe-timeout"));

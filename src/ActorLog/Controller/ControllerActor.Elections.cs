@@ -35,7 +35,7 @@ public sealed partial class ControllerActor
     /// <summary>Elects leaders for every partition whose leader is gone (or that is offline and can lead again).</summary>
     private void ElectLeaders(string reason)
     {
-        var live = _view.LiveBrokers().Keys.ToHashSet();
+        var live = _view.LiveBrokers(NowMs, _settings.UnreachableGrace).Keys.ToHashSet();
         var metadata = _metadata;
         var moved = new List<(TopicPartition, int)>();
         foreach (var topic in _metadata.Topics.Values)

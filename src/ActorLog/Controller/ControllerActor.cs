@@ -179,11 +179,14 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
             ClusterEvent.MemberDowned m => $"{m.Member.Address} downed",
             ClusterEvent.MemberRemoved m => $"{m.Member.Address} removed",
             // Acting on reachability, not removal, is what makes failover take seconds (docs/design.md).
-            ClusterEvent.UnreachableMember m when _settings.ElectOnUnreachable => $"{m.Member.Address} unreachable",
+            ClusterEvent.UnreachableMember => null, // after the grace, below
             ClusterEvent.ReachableMember m => $"{m.Member.Address} reachable again",
             _ => null,
         };
         if (reason is not null) Self.Tell(new Elect(reason));
+        if (e is ClusterEvent.UnreachableMember u && _settings.ElectOnUnreachable)
+            Timers.StartSingleTimer(("unreachable", u.Member.UniqueAddress), new Elect(
+                $"{u.Member.Address} unreachable for {_settings.UnreachableGrace.TotalMilliseconds:0} ms"), _settings.UnreachableGrace);
         if (e is ClusterEvent.MemberUp up && BrokerDirectory.BrokerIdOf(up.Member) is { } id && !_metadata.KnownBrokers.Contains(id))
             Self.Tell(new RecordBroker(id));
     }
