@@ -66,6 +66,9 @@ public sealed class GroupsCliTests(ITestOutputHelper output)
             Assert.Equal(ends[p] - (p + 1), o.GetProperty("lag").GetInt64());
         }
 
+        var table = await cluster.RunAsync(null, "groups", "describe", Group);
+        Assert.True(table.ExitCode == 0 && table.StdOut.Contains(member.MemberId) && table.StdOut.Contains("LAG"), table.ToString());
+
         var refused = await cluster.RunAsync(null, "groups", "reset-offsets", Group, "--topic", Topic, "--to-earliest");
         Assert.True(refused.ExitCode == 1, refused.ToString());
         Assert.Contains("NonEmptyGroup", refused.StdErr);
