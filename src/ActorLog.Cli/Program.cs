@@ -15,6 +15,7 @@ public static class Program
         root.Subcommands.Add(TopicsCommand.Create());
         root.Subcommands.Add(ProduceCommand.Create());
         root.Subcommands.Add(ConsumeCommand.Create());
+        root.Subcommands.Add(GroupsCommand.Create());
         root.Subcommands.Add(ClusterCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ChaosCommand.Create());
