@@ -16,6 +16,10 @@ public sealed partial class ActorLogClient
     private static readonly TimeSpan CoordinatorRetryDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan GroupAttemptTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>A consumer in group <paramref name="groupId"/> reading <paramref name="topics"/>; it joins on its first ConsumeAsync.</summary>
+    public Consumer.ActorLogConsumer Consumer(string groupId, IReadOnlyList<string> topics, Consumer.ConsumerOptions? options = null) =>
+        new(this, groupId, topics, options ?? new Consumer.ConsumerOptions());
+
     public Task<HeartbeatResult> GroupHeartbeatAsync(ConsumerGroupHeartbeat heartbeat, CancellationToken ct = default) =>
         GroupRequestAsync<HeartbeatResult>(heartbeat, r => r.Error, ct);
 

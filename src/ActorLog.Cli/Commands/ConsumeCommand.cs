@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using ActorLog.Client;
+using ActorLog.Client.Consumer;
 using ActorLog.Common;
 
 namespace ActorLog.Cli.Commands;
@@ -16,9 +17,21 @@ internal static class ConsumeCommand
         var offset = new Option<long?>("--offset") { Description = "Start at this offset" };
         var maxMessages = new Option<long?>("--max-messages") { Description = "Exit after this many records" };
         var timeout = new Option<int?>("--timeout-ms") { Description = "Exit when no record arrives for this long" };
-        var cmd = new Command("consume", "Print records of a topic") { topic, partition, fromBeginning, offset, maxMessages, timeout };
+        var group = new Option<string?>("--group")
+        {
+            Description = "Read as a member of this consumer group: from its committed offsets, committing as it goes " +
+                "(--from-beginning: where the group has no committed offset, start at the first record instead of the end)",
+        };
+        var cmd = new Command("consume", "Print records of a topic") { topic, partition, fromBeginning, offset, maxMessages, timeout, group };
         cmd.SetAction((r, ct) => CommonOptions.WithClient(r, ct, async client =>
         {
+            if (r.GetValue(group) is { } groupId)
+            {
+                if (r.GetValue(partition) is not null || r.GetValue(offset) is not null)
+                    throw new ArgumentException("--group reads the partitions the group assigns, from its committed offsets: --partition and --offset do not apply");
+                return await ConsumeAsGroupAsync(client, groupId, r.GetValue(topic)!, r.GetValue(fromBeginning),
+                    r.GetValue(maxMessages) ?? long.MaxValue, r.GetValue(timeout), CommonOptions.Json(r), ct);
+            }
             if (r.GetValue(fromBeginning) && r.GetValue(offset) is not null)
                 throw new ArgumentException("Give either --from-beginning or --offset, not both");
             var name = r.GetValue(topic)!;
@@ -60,6 +73,47 @@ internal static class ConsumeCommand
             return 0;
         }));
         return cmd;
+    }
+
+    private static async Task<int> ConsumeAsGroupAsync(ActorLogClient client, string groupId, string topic, bool fromBeginning,
+        long limit, int? idleLimitMs, bool json, CancellationToken ct)
+    {
+        await client.DescribeTopicAsync(topic, ct); // an unknown topic is an error here, not an empty assignment
+        await using var consumer = client.Consumer(groupId, new[] { topic },
+            new ConsumerOptions { AutoOffsetReset = fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var idle = Stopwatch.StartNew();
+        // The record stream never ends by itself: a watchdog ends it after --timeout-ms without a record.
+        var watchdog = idleLimitMs is { } limitMs
+            ? Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    if (idle.ElapsedMilliseconds >= limitMs) { await stop.CancelAsync(); return; }
+                    await Task.Delay(50, CancellationToken.None);
+                }
+            }, CancellationToken.None)
+            : Task.CompletedTask;
+        long printed = 0;
+        try
+        {
+            await foreach (var record in consumer.ConsumeAsync(stop.Token))
+            {
+                Print(record, json);
+                idle.Restart();
+                if (++printed >= limit) break;
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // idle timeout
+        }
+        await stop.CancelAsync();
+        await watchdog;
+        await Console.Out.FlushAsync(CancellationToken.None);
+        await consumer.CommitAsync(CancellationToken.None);
+        if (!json) await Console.Error.WriteLineAsync($"Processed {printed} record(s) as group {groupId}; offsets committed.");
+        return 0;
     }
 
     private static void Print(ConsumedRecord record, bool json)

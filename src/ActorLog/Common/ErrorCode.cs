@@ -45,6 +45,9 @@ public enum ErrorCode : short
 
     /// <summary>ActorLog's own: a commit for a partition the member is not assigned (Kafka has no code for it).</summary>
     PartitionNotOwned = 1001,
+
+    /// <summary>ActorLog's own: the group has no committed offset for a partition and auto.offset.reset is none.</summary>
+    NoCommittedOffset = 1002,
 }
 
 public static class ErrorCodes

@@ -159,6 +159,7 @@ public sealed class GroupCoordinatorSpec(ITestOutputHelper output)
             await client.CreateTopicAsync(Topic, partitions: 6, replicationFactor: 3, minInsyncReplicas: 2);
             var m = new Member("m");
             await Beat(client, "restarted", m);
+            await SettleAsync(client, "restarted", new[] { m });
             await CommitOwnAsync(client, "restarted", m, 1_000, expected);
             await CommitOwnAsync(client, "restarted", m, 2_000, expected); // the later commit wins
             Assert.Equal(6, expected.Count);

@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using ActorLog.Common;
+using static ActorLog.Groups.GroupProtocol;
+
+namespace ActorLog.Client.Consumer;
+
+/// <summary>
+/// A member of a consumer group (KIP-848): a background heartbeat joins the group and carries the partitions it
+/// owns; the coordinator answers with what it may own now, so partitions are handed over one revocation at a time
+/// and the others keep being read. Records of each owned partition come in offset order from the group's committed
+/// offset (or auto.offset.reset); positions are committed every auto-commit interval, on revocation and on close,
+/// so a partition that moves is read again at most from the last commit (at least once).
+/// Close leaves the group at once, so the others take over without waiting for the session timeout.
+/// </summary>
+public sealed partial class ActorLogConsumer : IAsyncDisposable
+{
+    private readonly ActorLogClient _client;
+    private readonly string _group;
+    private readonly IReadOnlyList<string> _topics;
+    private readonly ConsumerOptions _options;
+    private readonly object _gate = new();
+
+    /// <summary>Owned partitions and the offset of the next record to return; -1 until the start is known.</summary>
+    private readonly Dictionary<TopicPartition, long> _positions = new();
+
+    private readonly Dictionary<TopicPartition, long> _committed = new();
+    private readonly CancellationTokenSource _stop = new();
+    private string _memberId = "";
+    private int _memberEpoch;
+    private Task? _heartbeats;
+    private Task? _autoCommits;
+    private Exception? _failure;
+    private bool _closed;
+
+    internal ActorLogConsumer(ActorLogClient client, string group, IReadOnlyList<string> topics, ConsumerOptions options)
+    {
+        _client = client;
+        _group = group;
+        _topics = topics;
+        _options = options;
+    }
+
+    public string GroupId => _group;
+
+    public string MemberId { get { lock (_gate) return _memberId; } }
+
+    /// <summary>The partitions this consumer owns now.</summary>
+    public IReadOnlyCollection<TopicPartition> Assignment { get { lock (_gate) return _positions.Keys.ToList(); } }
+
+    /// <summary>Records of the owned partitions, each partition in offset order; joins the group on first use.</summary>
+    public async IAsyncEnumerable<ConsumedRecord> ConsumeAsync([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        Start();
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (_failure is { } failure) throw failure;
+            List<KeyValuePair<TopicPartition, long>> reading;
+            lock (_gate) reading = _positions.Where(p => p.Value >= 0).ToList();
+            if (reading.Count == 0)
+            {
+                await Task.Delay(50, ct);
+                continue;
+            }
+            var fetched = await Task.WhenAll(reading.Select(p => FetchAsync(p.Key, p.Value, ct)));
+            foreach (var records in fetched)
+                foreach (var record in records)
+                {
+                    var tp = new TopicPartition(record.Topic, record.Partition);
+                    lock (_gate)
+                    {
+                        // Revoked or moved by a seek while the fetch was out: the rest of that answer is not ours to return.
+                        if (!_positions.TryGetValue(tp, out var position) || position != record.Offset) break;
+                        _positions[tp] = record.Offset + 1;
+                    }
+                    yield return record;
+                }
+        }
+    }
+
+    /// <summary>Commits the position of every owned partition (the offset of the next record to read).</summary>
+    public async Task CommitAsync(CancellationToken ct = default)
+    {
+        var result = await CommitPositionsAsync(null, ct);
+        if (result?.Error is { } error) throw new ActorLogException(error);
+        if (result?.Partitions.FirstOrDefault(p => p.Error is not null) is { Error: { } partitionError }) throw new ActorLogException(partitionError);
+    }
+
+    /// <summary>Continues an owned partition from <paramref name="offset"/>.</summary>
+    public void Seek(TopicPartition partition, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        lock (_gate)
+        {
+            if (!_positions.ContainsKey(partition))
+                throw new InvalidOperationException($"{partition} is not assigned to this consumer (it owns [{string.Join(",", _positions.Keys)}])");
+            _positions[partition] = offset;
+        }
+    }
+
+    public void SeekToBeginning(TopicPartition partition) => Seek(partition, 0);
+
+    public async Task SeekToEndAsync(TopicPartition partition, CancellationToken ct = default) =>
+        Seek(partition, await HighWatermarkAsync(partition, ct));
+
+    /// <summary>Commits (when auto-commit is on) and leaves the group at once: its partitions go to the others now.</summary>
+    public async Task CloseAsync()
+    {
+        if (_closed) return;
+        _closed = true;
+        _stop.Cancel();
+        foreach (var loop in new[] { _heartbeats, _autoCommits })
+            if (loop is not null)
+                try { await loop; } catch (OperationCanceledException) { }
+        string member;
+        int epoch;
+        List<TopicPartition> owned;
+        lock (_gate) (member, epoch, owned) = (_memberId, _memberEpoch, _positions.Keys.ToList());
+        if (member.Length == 0) return;
+        if (_options.AutoCommit) await CommitPositionsAsync(null, CancellationToken.None);
+        if (owned.Count > 0 && _options.OnRevoked is { } onRevoked) await onRevoked(owned);
+        await _client.GroupHeartbeatAsync(new ConsumerGroupHeartbeat(_group, member, -1, _topics, _options.Assignor, 0, owned));
+        lock (_gate) _positions.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync();
+        _stop.Dispose();
+    }
+
+    private void Start()
+    {
+        lock (_gate)
+        {
+            if (_closed) throw new ObjectDisposedException(nameof(ActorLogConsumer), "The consumer was closed");
+            _heartbeats ??= Task.Run(() => HeartbeatLoopAsync(_stop.Token));
+            if (_options.AutoCommit) _autoCommits ??= Task.Run(() => AutoCommitLoopAsync(_stop.Token));
+        }
+    }
+
+    private async Task<IReadOnlyList<ConsumedRecord>> FetchAsync(TopicPartition tp, long offset, CancellationToken ct)
+    {
+        var fetched = await _client.FetchAsync(tp.Topic, tp.Partition, offset, _options.FetchMaxWait, ct: ct);
+        return fetched.Records;
+    }
+
+    private async Task<long> HighWatermarkAsync(TopicPartition tp, CancellationToken ct) =>
+        (await _client.FetchAsync(tp.Topic, tp.Partition, 0, TimeSpan.Zero, maxBytes: 1, ct: ct)).HighWatermark;
+}
