@@ -39,6 +39,7 @@ internal static class BenchCommand
             return result.Failed > 0 ? 1 : 0;
         }));
         bench.Subcommands.Add(produce);
+        bench.Subcommands.Add(BenchConsumeCommand.Create());
         return bench;
     }
 

@@ -48,33 +48,51 @@ public sealed partial class ActorLogConsumer : IAsyncDisposable
     public IReadOnlyCollection<TopicPartition> Assignment { get { lock (_gate) return _positions.Keys.ToList(); } }
 
     /// <summary>Records of the owned partitions, each partition in offset order; joins the group on first use.</summary>
+    /// <remarks>
+    /// One long-poll fetch per owned partition is out at a time, and each answer is returned as soon as it comes:
+    /// a busy partition is not held back by an idle one waiting out its fetch wait.
+    /// </remarks>
     public async IAsyncEnumerable<ConsumedRecord> ConsumeAsync([EnumeratorCancellation] CancellationToken ct = default)
     {
         Start();
-        while (true)
+        var fetches = new Dictionary<TopicPartition, (long Offset, Task<IReadOnlyList<ConsumedRecord>> Task)>();
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            if (_failure is { } failure) throw failure;
-            List<KeyValuePair<TopicPartition, long>> reading;
-            lock (_gate) reading = _positions.Where(p => p.Value >= 0).ToList();
-            if (reading.Count == 0)
+            while (true)
             {
-                await Task.Delay(50, ct);
-                continue;
-            }
-            var fetched = await Task.WhenAll(reading.Select(p => FetchAsync(p.Key, p.Value, ct)));
-            foreach (var records in fetched)
-                foreach (var record in records)
+                ct.ThrowIfCancellationRequested();
+                if (_failure is { } failure) throw failure;
+                lock (_gate)
+                    foreach (var (tp, position) in _positions)
+                        if (position >= 0 && !fetches.ContainsKey(tp)) fetches[tp] = (position, FetchAsync(tp, position, ct));
+                if (fetches.Count == 0)
                 {
-                    var tp = new TopicPartition(record.Topic, record.Partition);
-                    lock (_gate)
-                    {
-                        // Revoked or moved by a seek while the fetch was out: the rest of that answer is not ours to return.
-                        if (!_positions.TryGetValue(tp, out var position) || position != record.Offset) break;
-                        _positions[tp] = record.Offset + 1;
-                    }
-                    yield return record;
+                    await Task.Delay(50, ct);
+                    continue;
                 }
+                // Wake up now and then even if every fetch is still waiting, to start fetches for new partitions.
+                await Task.WhenAny(fetches.Values.Select(f => (Task)f.Task).Append(Task.Delay(_options.FetchMaxWait, ct)));
+                foreach (var (tp, fetch) in fetches.Where(f => f.Value.Task.IsCompleted).ToList())
+                {
+                    fetches.Remove(tp);
+                    var records = await fetch.Task;
+                    foreach (var record in records)
+                    {
+                        lock (_gate)
+                        {
+                            // Revoked or moved by a seek while the fetch was out: the rest of that answer is not ours to return.
+                            if (!_positions.TryGetValue(tp, out var position) || position != record.Offset) break;
+                            _positions[tp] = record.Offset + 1;
+                        }
+                        yield return record;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            // Fetches still out end within their wait; observe them so a failure is not left unobserved.
+            foreach (var f in fetches.Values) _ = f.Task.ContinueWith(t => t.Exception, TaskScheduler.Default);
         }
     }
 
