@@ -12,7 +12,7 @@ internal sealed class BrokerProcess : IDisposable
 {
     private readonly string _seeds;
     private readonly StreamWriter _log;
-    private Process? _process;
+    private volatile Process? _process;
 
     public BrokerProcess(int brokerId, int port, string seeds, string dataDir)
     {
@@ -46,7 +46,11 @@ internal sealed class BrokerProcess : IDisposable
     public void Start()
     {
         if (IsRunning) throw new InvalidOperationException($"Broker {BrokerId} is already running (pid {Pid})");
-        _process?.Dispose();
+        // Unpublish before disposing: the chaos supervisor polls IsRunning from another thread, and a disposed
+        // Process throws ("No process is associated with this object") instead of answering.
+        var previous = _process;
+        _process = null;
+        previous?.Dispose();
         var info = SelfStartInfo("node", "--broker-id", BrokerId.ToString(), "--port", Port.ToString(), "--seeds", _seeds, "--data-dir", DataDir);
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
