@@ -18,6 +18,9 @@ namespace ActorLog.Tests.MultiNode;
 [Collection(MultiNodeCollection.Name)]
 public sealed class ConsumerGroupSpec(ITestOutputHelper output)
 {
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
     private const string Topic = "payments";
     private const string Group = "ledger";
     private const int Partitions = 6;
@@ -59,12 +62,12 @@ public sealed class ConsumerGroupSpec(ITestOutputHelper output)
             }));
         }
 
-        await Eventually(() =>
+        await Eventually.Holds(() =>
         {
             Assert.Equal(600, seen.Select(s => (s.Partition, s.Offset)).Distinct().Count());
             AssertOnePerPartition(consumers);
             Assert.All(consumers, c => Assert.Equal(2, c.Assignment.Count)); // sticky balances 6 over 3
-        });
+        }, WaitLimit, PollInterval);
         Log($"all 600 read; assignment {Describe(consumers)}");
 
         // c stops dead (no goodbye): its client goes away; the group notices when its session times out.
@@ -77,11 +80,11 @@ public sealed class ConsumerGroupSpec(ITestOutputHelper output)
         var committedAtStop = (await producer.FetchOffsetsAsync(Group)).ToDictionary(o => o.Partition.Partition, o => o.Offset);
         var stopped = Stopwatch.StartNew();
         await ProduceAsync(producer, 600, 600);
-        await Eventually(() => AssertOnePerPartition(new[] { a, b }));
+        await Eventually.Holds(() => AssertOnePerPartition(new[] { a, b }), WaitLimit, PollInterval);
         Log($"c's partitions [{string.Join(",", cPartitions)}] moved after {stopped.ElapsedMilliseconds} ms: {Describe(new[] { a, b })}");
         Assert.True(stopped.Elapsed < SessionTimeout + TimeSpan.FromSeconds(8), $"took {stopped.Elapsed}");
 
-        await Eventually(() => Assert.Equal(1200, seen.Select(s => (s.Partition, s.Offset)).Distinct().Count()));
+        await Eventually.Holds(() => Assert.Equal(1200, seen.Select(s => (s.Partition, s.Offset)).Distinct().Count()), WaitLimit, PollInterval);
         var records = seen.ToList();
         // In order within a partition, for each reader.
         foreach (var g in records.GroupBy(s => (s.Consumer, s.Partition)))
@@ -98,7 +101,7 @@ public sealed class ConsumerGroupSpec(ITestOutputHelper output)
         // b closes: it leaves at once, and a owns everything well before a session timeout would pass.
         var closing = Stopwatch.StartNew();
         await b.CloseAsync();
-        await Eventually(() => Assert.Equal(Partitions, a.Assignment.Count));
+        await Eventually.Holds(() => Assert.Equal(Partitions, a.Assignment.Count), WaitLimit, PollInterval);
         Log($"after b closed, a owns all {Partitions} in {closing.ElapsedMilliseconds} ms");
         Assert.True(closing.Elapsed < SessionTimeout, $"b's partitions took {closing.Elapsed} to reach a: it did not leave at once");
 
@@ -125,21 +128,4 @@ public sealed class ConsumerGroupSpec(ITestOutputHelper output)
 
     private static async Task ProduceAsync(ActorLogClient client, int from, int count) =>
         await Task.WhenAll(Enumerable.Range(from, count).Select(i => client.ProduceAsync(Topic, null, $"r{i}", Acks.All, i % Partitions)));
-
-    private static async Task Eventually(Action check, int timeoutSeconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (true)
-        {
-            try
-            {
-                check();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
 }

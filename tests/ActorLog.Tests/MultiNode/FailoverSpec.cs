@@ -23,6 +23,9 @@ namespace ActorLog.Tests.MultiNode;
 [Collection(MultiNodeCollection.Name)]
 public sealed class FailoverSpec(ITestOutputHelper output)
 {
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
     private const string Topic = "failover";
     private static readonly TopicPartition Tp = new(Topic, 0);
 
@@ -89,11 +92,11 @@ public sealed class FailoverSpec(ITestOutputHelper output)
 
     private static async Task AssertReplicaHolds(InProcessCluster cluster, int broker, List<(long Offset, string Value)> acked)
     {
-        await Eventually(async () =>
+        await Eventually.Async(async () =>
         {
             var records = JournalReader.Flatten(await JournalReader.ReadAsync(cluster.System(broker), Tp));
             Assert.Equal(acked, records.Select(r => (r.Offset, r.Value!)).ToList());
-        });
+        }, WaitLimit, PollInterval);
     }
 
     private static async Task<List<object>> JournalEvents(InProcessCluster cluster, int broker)
@@ -105,43 +108,18 @@ public sealed class FailoverSpec(ITestOutputHelper output)
         return events.Select(e => e.Event).ToList();
     }
 
-    private static async Task<PartitionMetadata> AwaitPartition(ActorLogClient client, Func<PartitionMetadata, bool> condition, string what)
-    {
-        PartitionMetadata? last = null;
-        await Eventually(async () =>
-        {
-            last = (await client.RefreshMetadataAsync()).Topics.Single(t => t.Name == Topic).Partitions[0];
-            Assert.True(condition(last), $"waiting for {what}; now leader {last.Leader} epoch {last.LeaderEpoch} ISR [{string.Join(",", last.Isr)}]");
-        });
-        return last!;
-    }
+    private static Task<PartitionMetadata> AwaitPartition(ActorLogClient client, Func<PartitionMetadata, bool> condition, string what) =>
+        Eventually.PartitionAsync(client, Topic, 0, condition, what, WaitLimit, PollInterval);
 
     private static async Task<Gateway.GatewayProtocol.PartitionDescription> AwaitDescribe(ActorLogClient client,
         Func<Gateway.GatewayProtocol.PartitionDescription, bool> condition, string what)
     {
         Gateway.GatewayProtocol.PartitionDescription? last = null;
-        await Eventually(async () =>
+        await Eventually.Async(async () =>
         {
             last = (await client.DescribeTopicAsync(Topic)).Partitions[0];
             Assert.True(condition(last), $"waiting for {what}; now {last}");
-        });
+        }, WaitLimit, PollInterval);
         return last!;
-    }
-
-    private static async Task Eventually(Func<Task> check, int timeoutSeconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (true)
-        {
-            try
-            {
-                await check();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
     }
 }

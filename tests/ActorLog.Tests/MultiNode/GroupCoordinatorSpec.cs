@@ -17,6 +17,8 @@ namespace ActorLog.Tests.MultiNode;
 [Collection(MultiNodeCollection.Name)]
 public sealed class GroupCoordinatorSpec(ITestOutputHelper output)
 {
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
     private const string Topic = "orders";
     private const int SessionTimeoutMs = 3_000;
 
@@ -88,7 +90,7 @@ public sealed class GroupCoordinatorSpec(ITestOutputHelper output)
         await using var survivorClient = await ActorLogClient.ConnectAsync(string.Join(",",
             cluster.Bootstrap.Split(',').Where((_, i) => i != coordinatorBroker - 1)));
         Dictionary<TopicPartition, long>? after = null;
-        await Eventually(async () => after = await FetchAsync(survivorClient, group), 90);
+        await Eventually.Async(async () => after = await FetchAsync(survivorClient, group), TimeSpan.FromSeconds(90), PollInterval);
         Log($"offsets fetched from the new coordinator {crashed.ElapsedMilliseconds} ms after the crash");
         Assert.Equal(expected, after);
         var moved = (await survivorClient.RefreshMetadataAsync()).Topics.Single(t => t.Name == OffsetsTopic.Name).Partitions[offsetsTp.Partition];
@@ -172,7 +174,7 @@ public sealed class GroupCoordinatorSpec(ITestOutputHelper output)
 
         await using var after = await cluster.ConnectAsync();
         Dictionary<TopicPartition, long>? fetched = null;
-        await Eventually(async () => fetched = await FetchAsync(after, "restarted"), 90);
+        await Eventually.Async(async () => fetched = await FetchAsync(after, "restarted"), TimeSpan.FromSeconds(90), PollInterval);
         Log("offsets fetched after the restart");
         Assert.Equal(expected, fetched);
         Assert.Contains(await after.ListGroupsAsync(), g => g.GroupId == "restarted" && g.State == "Empty");
@@ -229,21 +231,4 @@ public sealed class GroupCoordinatorSpec(ITestOutputHelper output)
 
     private static async Task<Dictionary<TopicPartition, long>> FetchAsync(ActorLogClient client, string group) =>
         (await client.FetchOffsetsAsync(group)).ToDictionary(o => o.Partition, o => o.Offset);
-
-    private static async Task Eventually(Func<Task> check, int timeoutSeconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (true)
-        {
-            try
-            {
-                await check();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(500);
-            }
-        }
-    }
 }

@@ -16,6 +16,9 @@ namespace ActorLog.Tests.MultiNode;
 [Collection(MultiNodeCollection.Name)]
 public sealed class OfflinePartitionSpec(ITestOutputHelper output)
 {
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
     private const string Topic = "fragile";
 
     [Fact(Timeout = 240_000)]
@@ -77,33 +80,8 @@ public sealed class OfflinePartitionSpec(ITestOutputHelper output)
     }
 
     private static async Task AwaitBrokers(ActorLogClient client, int up) =>
-        await Eventually(async () => Assert.Equal(up, (await client.RefreshMetadataAsync()).Brokers.Count(x => x.Status == "up")));
+        await Eventually.Async(async () => Assert.Equal(up, (await client.RefreshMetadataAsync()).Brokers.Count(x => x.Status == "up")), WaitLimit, PollInterval);
 
-    private static async Task<PartitionMetadata> AwaitPartition(ActorLogClient client, Func<PartitionMetadata, bool> condition, string what)
-    {
-        PartitionMetadata? last = null;
-        await Eventually(async () =>
-        {
-            last = (await client.RefreshMetadataAsync()).Topics.Single(t => t.Name == Topic).Partitions[0];
-            Assert.True(condition(last), $"waiting for {what}; now leader {last.Leader} epoch {last.LeaderEpoch} ISR [{string.Join(",", last.Isr)}]");
-        });
-        return last!;
-    }
-
-    private static async Task Eventually(Func<Task> check, int timeoutSeconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (true)
-        {
-            try
-            {
-                await check();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
+    private static Task<PartitionMetadata> AwaitPartition(ActorLogClient client, Func<PartitionMetadata, bool> condition, string what) =>
+        Eventually.PartitionAsync(client, Topic, 0, condition, what, WaitLimit, PollInterval);
 }

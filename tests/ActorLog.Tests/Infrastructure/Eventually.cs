@@ -1,0 +1,46 @@
+using ActorLog.Client;
+using ActorLog.Metadata;
+using Xunit;
+
+namespace ActorLog.Tests.Infrastructure;
+
+/// <summary>Waits on a condition (retrying an assertion until it holds or the time is up) instead of sleeping.</summary>
+public static class Eventually
+{
+    public static async Task Async(Func<Task> assertion, TimeSpan timeout, TimeSpan interval)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                await assertion();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(interval);
+            }
+        }
+    }
+
+    public static Task Holds(Action assertion, TimeSpan timeout, TimeSpan interval) =>
+        Async(() =>
+        {
+            assertion();
+            return Task.CompletedTask;
+        }, timeout, interval);
+
+    /// <summary>Waits until a partition's metadata (as the client's next refresh sees it) meets the condition.</summary>
+    public static async Task<PartitionMetadata> PartitionAsync(ActorLogClient client, string topic, int partition,
+        Func<PartitionMetadata, bool> condition, string what, TimeSpan timeout, TimeSpan interval)
+    {
+        PartitionMetadata? last = null;
+        await Async(async () =>
+        {
+            last = (await client.RefreshMetadataAsync()).Topics.Single(t => t.Name == topic).Partitions[partition];
+            Assert.True(condition(last), $"waiting for {what}; now leader {last.Leader} epoch {last.LeaderEpoch} ISR [{string.Join(",", last.Isr)}]");
+        }, timeout, interval);
+        return last!;
+    }
+}
