@@ -23,18 +23,6 @@ public static class BrokerDirectory
         return null;
     }
 
-    /// <summary>Brokers that are Up (or WeaklyUp) and reachable: candidates for replicas and leadership.</summary>
-    public static IReadOnlyDictionary<int, Address> LiveBrokers(Cluster cluster)
-    {
-        var state = cluster.State;
-        var unreachable = state.Unreachable;
-        var result = new Dictionary<int, Address>();
-        foreach (var m in state.Members)
-            if (m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && !unreachable.Contains(m) && BrokerIdOf(m) is { } id)
-                result[id] = m.Address;
-        return result;
-    }
-
     public static Address? AddressOf(Cluster cluster, int brokerId)
     {
         foreach (var m in cluster.State.Members)

@@ -135,15 +135,14 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         });
     }
 
+    /// <summary>Runs once the epoch claim is written (Write has pushed it to the brokers and unstashes after this).</summary>
     private void Started()
     {
-        Stash.UnstashAll();
         Self.Tell(new Elect("controller started"));
         // Shard locations are not durable: point every shard at its leader again.
         Self.Tell(PlaceAllShards.Instance);
         if (_settings.LeaderRebalanceDelay is not null)
             Timers.StartPeriodicTimer(nameof(RebalanceTick), RebalanceTick.Instance, TimeSpan.FromSeconds(1));
-        PushMetadata();
     }
 
     /// <summary>Orders metadata values by (controller epoch, version) rather than wall-clock time (see <see cref="ClusterMetadata.Timestamp"/>).</summary>
