@@ -63,7 +63,7 @@ public sealed class ConsumerGroup(string groupId)
             if (!_members.TryGetValue(hb.MemberId, out var known))
                 return HeartbeatOutcome.Failed(hb.MemberId, hb.MemberEpoch, new ErrorInfo(ErrorCode.UnknownMemberId,
                     $"Member [{hb.MemberId}] is not in group [{GroupId}] (its session expired, it left, or the coordinator moved): rejoin with epoch 0"));
-            if (hb.MemberEpoch != known.MemberEpoch)
+            if (hb.MemberEpoch != known.MemberEpoch && !LostLastAnswer(hb, known))
                 return HeartbeatOutcome.Failed(hb.MemberId, hb.MemberEpoch, new ErrorInfo(ErrorCode.FencedMemberEpoch,
                         $"Member [{hb.MemberId}] of group [{GroupId}] sent epoch {hb.MemberEpoch}, its epoch is {known.MemberEpoch}: rejoin with epoch 0"),
                     $"FENCED member {hb.MemberId}: stale member epoch [{hb.MemberEpoch}] != [{known.MemberEpoch}]");
@@ -83,6 +83,16 @@ public sealed class ConsumerGroup(string groupId)
         _members[member.MemberId] = member;
         return new HeartbeatOutcome(member.MemberId, member.MemberEpoch, member.Given.ToArray(), null, logLine);
     }
+
+    /// <summary>
+    /// KIP-848's tolerance of a lost heartbeat answer: the member still sends the epoch before the last change. It
+    /// is told its current epoch and assignment again instead of being fenced (which would take all its partitions
+    /// away for a dropped packet) as long as it claims nothing beyond what it owns here: its partitions, including
+    /// those it was told to revoke and has not acknowledged, are given to nobody else until it does. (Kafka checks
+    /// against the assignment without the pending revocations, so a lost revocation fences there.)
+    /// </summary>
+    private static bool LostLastAnswer(GroupProtocol.ConsumerGroupHeartbeat hb, MemberState known) =>
+        hb.MemberEpoch == known.PreviousMemberEpoch && hb.OwnedPartitions is not null && hb.OwnedPartitions.All(known.Owned.Contains);
 
     private (HeartbeatOutcome? Refused, MemberState? Joined) Join(GroupProtocol.ConsumerGroupHeartbeat hb, TimeSpan sessionTimeout, long nowMs, Func<string> newMemberId)
     {
@@ -172,7 +182,8 @@ public sealed class ConsumerGroup(string groupId)
         // Its epoch becomes the group epoch whenever what it is told changes: an older incarnation or a member that
         // missed a rebalance carries a smaller epoch and is fenced. (Partitions released to it within one group epoch
         // keep the epoch; commits are checked against what it owns anyway.)
-        if (member.MemberEpoch == 0 || !given.SetEquals(member.Given)) next = next with { MemberEpoch = GroupEpoch };
+        if (member.MemberEpoch == 0 || !given.SetEquals(member.Given))
+            next = next with { MemberEpoch = GroupEpoch, PreviousMemberEpoch = member.MemberEpoch == 0 ? -1 : member.MemberEpoch };
         return next;
     }
 

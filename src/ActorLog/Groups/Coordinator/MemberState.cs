@@ -18,6 +18,9 @@ public sealed record MemberState(
     ImmutableSortedSet<TopicPartition> Owned,
     ImmutableSortedSet<TopicPartition> Given)
 {
+    /// <summary>The epoch before the last change (-1 for none): a member that lost that answer may still send it.</summary>
+    public int PreviousMemberEpoch { get; init; } = -1;
+
     public static readonly ImmutableSortedSet<TopicPartition> None = ImmutableSortedSet.Create<TopicPartition>(TopicPartitionOrder.Instance);
 
     public bool IsExpired(long nowMs) => nowMs - LastHeartbeatMs >= (long)SessionTimeout.TotalMilliseconds;

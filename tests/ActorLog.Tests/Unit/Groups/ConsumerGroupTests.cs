@@ -99,14 +99,43 @@ public class ConsumerGroupTests
         var a = Join();
         var tp = a.Assignment[0];
         Assert.Null(_group.ValidateCommit(a.MemberId, a.MemberEpoch, tp));
-        Join();
+        var b = Join();
         var a2 = Beat(a);
         Assert.NotEqual(a.MemberEpoch, a2.MemberEpoch);
 
         Assert.Equal(ErrorCode.StaleMemberEpoch, _group.ValidateCommit(a.MemberId, a.MemberEpoch, tp)!.Code);
-        var fenced = Beat(a); // the old epoch again
+        Assert.Null(Beat(a2).Error); // revocation acknowledged
+        Assert.NotEmpty(Beat(b).Assignment); // and the partitions handed to b
+        var fenced = Beat(a); // the old epoch again, claiming them
         Assert.Equal(ErrorCode.FencedMemberEpoch, fenced.Error!.Code);
         Assert.Contains("FENCED", fenced.Event);
+    }
+
+    [Fact]
+    public void A_member_that_lost_its_last_answer_is_told_again_not_fenced()
+    {
+        var a = Join();
+        var b = Join();
+        var settled = Settle(new[] { a, b });
+        var aNow = settled[a.MemberId];
+        var c = Join(); // a third member: a is told to give partitions up, at a new epoch
+        var told = Beat(aNow);
+        Assert.NotEqual(aNow.MemberEpoch, told.MemberEpoch);
+        Assert.True(told.Assignment.Count < aNow.Assignment.Count);
+
+        // That answer was lost: a repeats its previous epoch, still owning everything. Nothing it owns went to
+        // anyone else yet, so it is told the same again.
+        var repeat = Beat(aNow);
+        Assert.Null(repeat.Error);
+        Assert.Equal(told.MemberEpoch, repeat.MemberEpoch);
+        Assert.Equal(told.Assignment, repeat.Assignment);
+
+        // It acknowledges the revocation; the partitions go to c. A late copy of the old heartbeat claiming them
+        // again is fenced: they are someone else's now.
+        Assert.Null(Beat(repeat).Error);
+        var cGets = Beat(c);
+        Assert.NotEmpty(cGets.Assignment.Intersect(aNow.Assignment));
+        Assert.Equal(ErrorCode.FencedMemberEpoch, Beat(aNow).Error!.Code);
     }
 
     [Fact]
