@@ -14,7 +14,9 @@ namespace ActorLog.Client;
 public sealed partial class ActorLogClient
 {
     private static readonly TimeSpan CoordinatorRetryDelay = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan GroupAttemptTimeout = TimeSpan.FromSeconds(3);
+    // Short: an attempt sent while the coordinator's shard still points at a dead broker is lost, and the next one
+    // goes out only after this. Answers normally take milliseconds; a repeat is harmless (see GroupRequestAsync).
+    private static readonly TimeSpan GroupAttemptTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>A consumer in group <paramref name="groupId"/> reading <paramref name="topics"/>; it joins on its first ConsumeAsync.</summary>
     public Consumer.ActorLogConsumer Consumer(string groupId, IReadOnlyList<string> topics, Consumer.ConsumerOptions? options = null) =>
@@ -47,7 +49,7 @@ public sealed partial class ActorLogClient
 
     /// <summary>
     /// A coordinator that moved can swallow a request (a shard region still points at the dead broker until the
-    /// shard moves), so each attempt waits only a few seconds before asking again. Every group request is safe to
+    /// shard moves), so each attempt waits only a second before asking again. Every group request is safe to
     /// repeat except a join, whose lost answer leaves a member that simply expires.
     /// </summary>
     private async Task<T> GroupRequestAsync<T>(IGroupMessage request, Func<T, ErrorInfo?> errorOf, CancellationToken ct)

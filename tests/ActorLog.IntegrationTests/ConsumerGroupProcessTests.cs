@@ -131,6 +131,7 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
         }
         output.WriteLine($"committed offsets read {watcher.Reads} time(s), {watcher.Failures} read(s) failed (coordinator moving); " +
             $"longest time without an answer {watcher.LongestGapMs} ms");
+        foreach (var failure in watcher.FailureMessages) output.WriteLine($"  read failed {failure}");
         Assert.True(watcher.Reads > 20, $"the committed offsets were read only {watcher.Reads} time(s)");
         Assert.Empty(watcher.Regressions);
         await consumer2.StopAsync(TimeSpan.FromSeconds(30));
@@ -160,6 +161,7 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
 
         public int Failures { get; private set; }
         public List<string> Regressions { get; } = new();
+        public List<string> FailureMessages { get; } = new();
 
         public async Task RunAsync(CancellationToken ct)
         {
@@ -178,7 +180,16 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
                     _lastReadMs = Environment.TickCount64;
                 }
                 catch (OperationCanceledException) { return; }
-                catch (Exception e) when (e is ActorLogException or TimeoutException) { Failures++; }
+                catch (ActorLogException e) when (e.Code == ErrorCode.GroupIdNotFound && Reads == 0)
+                {
+                    // Before the consumers join, the group does not exist yet.
+                    _lastReadMs = Environment.TickCount64;
+                }
+                catch (Exception e) when (e is ActorLogException or TimeoutException)
+                {
+                    Failures++;
+                    FailureMessages.Add($"{Environment.TickCount64 - _lastReadMs} ms after the last read: {e.Message}");
+                }
                 try { await Task.Delay(250, ct); } catch (OperationCanceledException) { return; }
             }
         }

@@ -127,5 +127,12 @@ public sealed class CrashDetector : ReceiveActor, IWithTimers
         _log.Warning("Broker {0} at {1} is gone ({2}): downing it now instead of waiting for the failure detector",
             BrokerDirectory.BrokerIdOf(member)?.ToString() ?? "?", member.Address, result.Detail);
         _cluster.Down(member.Address);
+        // A downed member is removed only once every member's view converges, and convergence waits for members
+        // that still look reachable, which a dead one does until the failure detector gives up on it (~3 s). The
+        // shard coordinator and the singletons move only on removal. Quarantining this incarnation marks it
+        // TERMINATED in the local reachability (Akka's reaction to quarantine), so the view converges without it
+        // and it is removed within a gossip round. Its process is gone; a restart is a new incarnation (new uid).
+        if (Context.System is ExtendedActorSystem { Provider: IRemoteActorRefProvider remote })
+            remote.Quarantine(member.Address, result.Member.Uid);
     }
 }
