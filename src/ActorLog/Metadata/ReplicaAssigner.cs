@@ -39,7 +39,7 @@ public static class ReplicaAssigner
             throw new ArgumentException($"The topic has {existing.Count} partitions; {totalPartitions} adds none");
         var sorted = brokers.Order().ToArray();
         var led = sorted.ToDictionary(b => b, b => existing.Count(p => p.Replicas.Count > 0 && p.Replicas[0] == b));
-        // Where the rotation stands: just after the last partition's preferred leader (or its place among live brokers).
+        // Where the rotation stands: the broker after the last partition's preferred leader in id order (that one may be dead).
         var previous = existing.Count > 0 && existing[^1].Replicas.Count > 0 ? existing[^1].Replicas[0] : int.MinValue;
         var next = Math.Max(0, Array.FindIndex(sorted, b => b > previous));
         var result = new List<PartitionMetadata>();
