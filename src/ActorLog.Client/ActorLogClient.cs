@@ -90,6 +90,7 @@ public sealed partial class ActorLogClient : IAsyncDisposable
         var waitMs = maxWait is null ? -1 : (int)wait.TotalMilliseconds;
         var deadline = DateTime.UtcNow + Settings.RequestTimeout + wait;
         var refresh = false;
+        var metadataRefreshed = false;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
@@ -113,7 +114,15 @@ public sealed partial class ActorLogClient : IAsyncDisposable
                 }
             }
             if (error is null || !error.Code.IsRetriable() || DateTime.UtcNow > deadline) throw new ActorLogException(error!);
-            if (error.Code == ErrorCode.UnknownTopicOrPartition && route.Gateway is null && refresh) throw new ActorLogException(error);
+            if (error.Code == ErrorCode.UnknownTopicOrPartition && route.Gateway is null)
+            {
+                // Our own copy of the metadata does not know the partition. The cluster's may be newer (a topic that
+                // grew: a group coordinator hands out new partitions at once), so wait for a fresh copy, once, before giving up.
+                if (metadataRefreshed) throw new ActorLogException(error);
+                await RefreshMetadataAsync(ct);
+                metadataRefreshed = true;
+                continue;
+            }
             refresh = true;
             await Task.Delay(100, ct);
         }
@@ -152,6 +161,21 @@ public sealed partial class ActorLogClient : IAsyncDisposable
         var result = await AdminAsync<ControllerProtocol.TopicResult>(new ControllerProtocol.AlterTopicConfig(name, enabled), ct);
         if (result.Error is not null) throw new ActorLogException(result.Error);
         await AwaitMetadata(m => m.Topics.Any(t => t.Name == name && t.Config.UncleanLeaderElection == enabled), ct);
+        return result.Topic!;
+    }
+
+    /// <summary>
+    /// Grows <paramref name="name"/> to <paramref name="totalPartitions"/> partitions (never shrinks: InvalidPartitions).
+    /// Existing partitions and their records stay where they are. As in Kafka, keyed records produced from now on go to
+    /// murmur2(key) % the new count, so a key's later records may land in another partition than its earlier ones;
+    /// producers of other clients switch at their next metadata refresh (<see cref="ClientSettings.MetadataMaxAge"/>).
+    /// Consumer groups subscribed to the topic are given the new partitions.
+    /// </summary>
+    public async Task<TopicMetadata> AddPartitionsAsync(string name, int totalPartitions, CancellationToken ct = default)
+    {
+        var result = await AdminAsync<ControllerProtocol.TopicResult>(new ControllerProtocol.AddPartitions(name, totalPartitions), ct);
+        if (result.Error is not null) throw new ActorLogException(result.Error);
+        await AwaitMetadata(m => m.Topics.Any(t => t.Name == name && t.Partitions.Count >= totalPartitions), ct);
         return result.Topic!;
     }
 

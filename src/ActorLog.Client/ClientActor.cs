@@ -85,6 +85,8 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
             // partition has a new leader (a killed broker's requests would otherwise wait for the request timeout).
             if (NowMs - _lastRefreshMs >= SlowBatchRefreshMs && _accumulators.Values.Any(a => a.Sent.Any(b => NowMs - b.SentTo.AtMs >= SlowBatchRefreshMs)))
                 StartRefresh();
+            // Nothing failing says a topic grew: refresh now and then anyway (Kafka's metadata.max.age.ms).
+            if (NowMs - _lastRefreshMs >= (long)_settings.MetadataMaxAge.TotalMilliseconds) StartRefresh();
         });
     }
 

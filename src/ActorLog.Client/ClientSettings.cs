@@ -9,7 +9,8 @@ public sealed record ClientSettings(
     TimeSpan RequestTimeout,
     TimeSpan DeliveryTimeout,
     int MaxInFlightPerPartition,
-    int BatchMaxBytes)
+    int BatchMaxBytes,
+    TimeSpan MetadataMaxAge)
 {
     public static ClientSettings Default { get; } = FromConfig(DefaultConfig.Load());
 
@@ -21,6 +22,7 @@ public sealed record ClientSettings(
             c.GetTimeSpan("request-timeout"),
             c.GetTimeSpan("delivery-timeout"),
             c.GetInt("max-in-flight-per-partition"),
-            c.GetInt("batch-max-bytes"));
+            c.GetInt("batch-max-bytes"),
+            c.GetTimeSpan("metadata-max-age"));
     }
 }

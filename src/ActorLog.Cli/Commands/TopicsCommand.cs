@@ -1,9 +1,10 @@
 using System.CommandLine;
 using ActorLog.Client;
+using ActorLog.Gateway;
 
 namespace ActorLog.Cli.Commands;
 
-/// <summary>actorlog topics create|list|describe|delete (alter and elect-leaders: TopicsLeadershipCommands.cs)</summary>
+/// <summary>actorlog topics create|list|describe|delete (alter: TopicsAlterCommand.cs, elect-leaders: TopicsLeadershipCommands.cs)</summary>
 internal static class TopicsCommand
 {
     public static Command Create()
@@ -13,7 +14,7 @@ internal static class TopicsCommand
         topics.Subcommands.Add(ListCommand());
         topics.Subcommands.Add(DescribeCommand());
         topics.Subcommands.Add(DeleteCommand());
-        topics.Subcommands.Add(TopicsLeadershipCommands.Alter());
+        topics.Subcommands.Add(TopicsAlterCommand.Create());
         topics.Subcommands.Add(TopicsLeadershipCommands.ElectLeaders());
         return topics;
     }
@@ -64,34 +65,39 @@ internal static class TopicsCommand
         var cmd = new Command("describe", "Per partition: leader, epoch, replicas, in-sync replicas, log-end offset, high watermark") { name };
         cmd.SetAction((r, ct) => CommonOptions.WithClient(r, ct, async client =>
         {
-            var d = await client.DescribeTopicAsync(r.GetValue(name)!, ct);
-            if (CommonOptions.Json(r))
-            {
-                Output.Json(new
-                {
-                    topic = d.Name,
-                    minInsyncReplicas = d.Config?.MinInsyncReplicas,
-                    uncleanLeaderElection = d.Config?.UncleanLeaderElection,
-                    partitions = d.Partitions.Select(p => new
-                    {
-                        partition = p.Partition, leader = p.Leader, leaderEpoch = p.LeaderEpoch, replicas = p.Replicas, isr = p.Isr,
-                        logEndOffset = p.LogEndOffset, highWatermark = p.HighWatermark,
-                        offline = p.Leader < 0, preferredLeader = p.Replicas.Count > 0 ? p.Replicas[0] : -1,
-                    }),
-                });
-                return 0;
-            }
-            Console.Out.WriteLine($"Topic: {d.Name}  Partitions: {d.Partitions.Count}  MinInsyncReplicas: {d.Config?.MinInsyncReplicas}  " +
-                $"UncleanLeaderElection: {(d.Config?.UncleanLeaderElection == true ? "on" : "off")}");
-            Output.Table(new[] { "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-END-OFFSET", "HIGH-WATERMARK" },
-                d.Partitions.Select(p => (IReadOnlyList<string>)new[]
-                {
-                    p.Partition.ToString(), p.Leader < 0 ? "none (OFFLINE)" : p.Leader.ToString(), p.LeaderEpoch.ToString(),
-                    Output.Ids(p.Replicas), Output.Ids(p.Isr), p.LogEndOffset.ToString(), p.HighWatermark.ToString(),
-                }));
+            Print(r, await client.DescribeTopicAsync(r.GetValue(name)!, ct));
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>A topic as describe shows it (alter shows the topic it changed the same way).</summary>
+    internal static void Print(ParseResult r, GatewayProtocol.TopicDescription d)
+    {
+        if (CommonOptions.Json(r))
+        {
+            Output.Json(new
+            {
+                topic = d.Name,
+                minInsyncReplicas = d.Config?.MinInsyncReplicas,
+                uncleanLeaderElection = d.Config?.UncleanLeaderElection,
+                partitions = d.Partitions.Select(p => new
+                {
+                    partition = p.Partition, leader = p.Leader, leaderEpoch = p.LeaderEpoch, replicas = p.Replicas, isr = p.Isr,
+                    logEndOffset = p.LogEndOffset, highWatermark = p.HighWatermark,
+                    offline = p.Leader < 0, preferredLeader = p.Replicas.Count > 0 ? p.Replicas[0] : -1,
+                }),
+            });
+            return;
+        }
+        Console.Out.WriteLine($"Topic: {d.Name}  Partitions: {d.Partitions.Count}  MinInsyncReplicas: {d.Config?.MinInsyncReplicas}  " +
+            $"UncleanLeaderElection: {(d.Config?.UncleanLeaderElection == true ? "on" : "off")}");
+        Output.Table(new[] { "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-END-OFFSET", "HIGH-WATERMARK" },
+            d.Partitions.Select(p => (IReadOnlyList<string>)new[]
+            {
+                p.Partition.ToString(), p.Leader < 0 ? "none (OFFLINE)" : p.Leader.ToString(), p.LeaderEpoch.ToString(),
+                Output.Ids(p.Replicas), Output.Ids(p.Isr), p.LogEndOffset.ToString(), p.HighWatermark.ToString(),
+            }));
     }
 
     private static Command DeleteCommand()

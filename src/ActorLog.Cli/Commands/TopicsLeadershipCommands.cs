@@ -3,28 +3,9 @@ using ActorLog.Metadata;
 
 namespace ActorLog.Cli.Commands;
 
-/// <summary>actorlog topics alter (unclean leader election) and actorlog topics elect-leaders (preferred replicas).</summary>
+/// <summary>actorlog topics elect-leaders (preferred replicas).</summary>
 internal static class TopicsLeadershipCommands
 {
-    public static Command Alter()
-    {
-        var name = new Argument<string>("name");
-        var unclean = new Option<bool?>("--unclean-leader-election")
-        {
-            Description = "true: an offline partition may elect a replica outside the in-sync set (losing what only the lost replicas had); false: never",
-            Required = true,
-        };
-        var cmd = new Command("alter", "Change a topic's unclean leader election setting") { name, unclean };
-        cmd.SetAction((r, ct) => CommonOptions.WithClient(r, ct, async client =>
-        {
-            var topic = await client.SetUncleanLeaderElectionAsync(r.GetValue(name)!, r.GetValue(unclean)!.Value, ct);
-            if (CommonOptions.Json(r)) Output.Json(new { topic = topic.Name, uncleanLeaderElection = topic.Config.UncleanLeaderElection });
-            else Console.Out.WriteLine($"Topic {topic.Name}: unclean leader election {(topic.Config.UncleanLeaderElection ? "on" : "off")}.");
-            return 0;
-        }));
-        return cmd;
-    }
-
     public static Command ElectLeaders()
     {
         var name = new Argument<string?>("topic") { Description = "Only this topic (default: every topic)", Arity = ArgumentArity.ZeroOrOne };

@@ -7,7 +7,7 @@ using static ActorLog.Controller.ControllerProtocol;
 
 namespace ActorLog.Controller;
 
-/// <summary>Topic commands (create, delete, alter config) and leaders' ISR changes.</summary>
+/// <summary>Topic commands (create, delete, alter config, add partitions) and leaders' ISR changes.</summary>
 public sealed partial class ControllerActor
 {
     private void OnCreateTopic(CreateTopic cmd)
@@ -68,6 +68,42 @@ public sealed partial class ControllerActor
                 : new TopicResult(null, new ErrorInfo(ErrorCode.RequestTimedOut, $"Topic '{cmd.Name}': the change was not confirmed by a majority")));
             // Enabling it may bring an offline partition back (with the loss the operator accepted).
             if (ok && cmd.UncleanLeaderElection) Self.Tell(new Elect($"unclean leader election enabled for {cmd.Name}"));
+        });
+    }
+
+    private void OnAddPartitions(AddPartitions cmd)
+    {
+        if (cmd.Name == Groups.OffsetsTopic.Name)
+        {
+            // A group's coordinator is chosen by hash modulo this count: changing it would move every group away from its committed offsets.
+            Sender.Tell(new TopicResult(null, new ErrorInfo(ErrorCode.InvalidTopic,
+                $"{cmd.Name} is an internal topic: its partition count cannot change (each group's offsets live in partition hash(group) % count)")));
+            return;
+        }
+        if (!TryGetTopic(cmd.Name, out var topic)) return;
+        var live = _view.LiveBrokers();
+        if (TopicValidation.ValidateAddPartitions(topic, cmd.TotalPartitions, live.Count) is { } error)
+        {
+            Sender.Tell(new TopicResult(null, error));
+            return;
+        }
+        // Only the new partitions are placed: existing ones keep replicas, leaders, epochs and ISR (and so their data).
+        var added = ReplicaAssigner.AssignAdditional(topic.Partitions, cmd.TotalPartitions, topic.ReplicationFactor, live.Keys.ToList());
+        var updated = topic with { Partitions = topic.Partitions.Concat(added).ToArray() };
+        var replyTo = Sender;
+        _log.Info("Controller: topic {0}: adding partitions {1}..{2} ({3})", cmd.Name, topic.Partitions.Count, cmd.TotalPartitions - 1,
+            string.Join("; ", added.Select(p => $"{p.Partition}: leader {p.Leader}, replicas [{string.Join(",", p.Replicas)}]")));
+        Write(_metadata.WithTopic(updated), $"topic {cmd.Name}: {topic.Partitions.Count} → {cmd.TotalPartitions} partitions", ok =>
+        {
+            if (!ok)
+            {
+                replyTo.Tell(new TopicResult(null, new ErrorInfo(ErrorCode.RequestTimedOut,
+                    $"Topic '{cmd.Name}': the new partitions were not confirmed by a majority of brokers")));
+                return;
+            }
+            // As at creation: each new partition's shard points at its leader before the caller is answered.
+            MoveShards(added.Select(p => (new TopicPartition(updated.Name, p.Partition), p.Leader)),
+                () => replyTo.Tell(new TopicResult(updated, null)));
         });
     }
 

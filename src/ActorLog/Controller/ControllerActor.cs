@@ -153,6 +153,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         Receive<CreateTopic>(OnCreateTopic);
         Receive<DeleteTopic>(OnDeleteTopic);
         Receive<AlterTopicConfig>(OnAlterTopicConfig);
+        Receive<AddPartitions>(OnAddPartitions);
         Receive<AlterIsr>(OnAlterIsr);
         Receive<ElectPreferredLeaders>(OnElectPreferred);
         Receive<EnsureOffsetsTopic>(OnEnsureOffsetsTopic);

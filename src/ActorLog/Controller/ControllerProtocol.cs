@@ -18,6 +18,12 @@ public static class ControllerProtocol
     /// <summary>Changes a topic's unclean.leader.election.enable (the one topic setting that may change after creation).</summary>
     public sealed record AlterTopicConfig(string Name, bool UncleanLeaderElection) : IControllerCommand;
 
+    /// <summary>
+    /// Grows a topic to <paramref name="TotalPartitions"/> partitions (Kafka's CreatePartitions): only new partitions are
+    /// placed; existing ones keep their replicas, leaders and epochs. Answered with a <see cref="TopicResult"/>.
+    /// </summary>
+    public sealed record AddPartitions(string Name, int TotalPartitions) : IControllerCommand;
+
     public sealed record TopicResult(TopicMetadata? Topic, ErrorInfo? Error) : IActorLogMessage;
 
     /// <summary>A leader asks to record a new in-sync set (Kafka's AlterPartition); refused for a stale epoch.</summary>

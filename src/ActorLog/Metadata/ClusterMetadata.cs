@@ -18,6 +18,9 @@ public sealed record PartitionMetadata(int Partition, int Leader, int LeaderEpoc
 
 public sealed record TopicMetadata(string Name, TopicConfig Config, IReadOnlyList<PartitionMetadata> Partitions)
 {
+    /// <summary>Every partition of a topic has as many replicas as it was created with (a topic has at least one partition).</summary>
+    public int ReplicationFactor => Partitions.Count == 0 ? 0 : Partitions[0].Replicas.Count;
+
     public TopicMetadata WithPartition(PartitionMetadata p)
     {
         var list = Partitions.ToArray();

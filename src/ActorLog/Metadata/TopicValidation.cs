@@ -34,4 +34,25 @@ public static class TopicValidation
                 $"min.insync.replicas must be between 1 and the replication factor {replicationFactor}, got {minInsyncReplicas}");
         return null;
     }
+
+    /// <summary>
+    /// Kafka's rules for adding partitions: the count only grows (keys are placed modulo the count, and a partition's
+    /// records cannot be split or merged), and the new partitions need as many live brokers as the topic's replication factor.
+    /// </summary>
+    public static ErrorInfo? ValidateAddPartitions(TopicMetadata topic, int totalPartitions, int liveBrokers)
+    {
+        var current = topic.Partitions.Count;
+        if (totalPartitions < current)
+            return new(ErrorCode.InvalidPartitions,
+                $"topic {topic.Name} has {current} partitions; it can only grow, asked for {totalPartitions}");
+        if (totalPartitions == current)
+            return new(ErrorCode.InvalidPartitions,
+                $"topic {topic.Name} already has {current} partitions; ask for more to add some");
+        var replicationFactor = topic.ReplicationFactor;
+        if (replicationFactor > liveBrokers)
+            return new(ErrorCode.InvalidReplicationFactor,
+                $"topic {topic.Name} has replication factor {replicationFactor}; its new partitions need {replicationFactor} live brokers, " +
+                $"{liveBrokers} are live");
+        return null;
+    }
 }

@@ -82,6 +82,8 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
             r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean()));
         Register<ControllerProtocol.AlterTopicConfig>("ATC", (w, m) => { w.Write(m.Name); w.Write(m.UncleanLeaderElection); },
             r => new ControllerProtocol.AlterTopicConfig(r.ReadString(), r.ReadBoolean()));
+        Register<ControllerProtocol.AddPartitions>("AP", (w, m) => { w.Write(m.Name); w.Write(m.TotalPartitions); },
+            r => new ControllerProtocol.AddPartitions(r.ReadString(), r.ReadInt32()));
         Register<ControllerProtocol.ElectPreferredLeaders>("EPL", (w, m) => { w.Write(m.Topic is not null); if (m.Topic is not null) w.Write(m.Topic); },
             r => new ControllerProtocol.ElectPreferredLeaders(r.ReadBoolean() ? r.ReadString() : null));
         Register<ControllerProtocol.ElectPreferredLeadersResult>("EPR", (w, m) =>

@@ -101,6 +101,7 @@ internal static class SerializerSamples
         ["CreateTopic"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576),
         ["CreateTopic/unclean"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576, true),
         ["AlterTopicConfig"] = new ControllerProtocol.AlterTopicConfig("orders", true),
+        ["AddPartitions"] = new ControllerProtocol.AddPartitions("orders.eu-west_1", 12),
         ["ElectPreferredLeaders/all"] = new ControllerProtocol.ElectPreferredLeaders(null),
         ["ElectPreferredLeaders/topic"] = new ControllerProtocol.ElectPreferredLeaders("orders"),
         ["ElectPreferredLeadersResult"] = new ControllerProtocol.ElectPreferredLeadersResult(new[]

@@ -98,4 +98,48 @@ public class TopicValidationTests
         Assert.Equal(ErrorCode.InvalidTopic, TopicValidation.ValidateCreate("", 0, 0, 0, 0)!.Code);
         Assert.Equal(ErrorCode.InvalidPartitions, TopicValidation.ValidateCreate("t", 0, 0, 0, 0)!.Code);
     }
+
+    private static TopicMetadata Topic(int partitions, int rf) => new("t", new TopicConfig(1, 1024, false),
+        ReplicaAssigner.Assign(partitions, rf, new[] { 1, 2, 3, 4, 5 }.Take(Math.Max(rf, 3)).ToList(), 0));
+
+    [Theory]
+    [InlineData(3, 3, 4, 3)]
+    [InlineData(1, 1, 100, 1)]
+    [InlineData(2, 3, 4, 5)]
+    public void Growing_is_allowed(int partitions, int rf, int total, int liveBrokers) =>
+        Assert.Null(TopicValidation.ValidateAddPartitions(Topic(partitions, rf), total, liveBrokers));
+
+    [Fact]
+    public void Shrinking_is_refused_saying_the_count_can_only_grow()
+    {
+        var error = TopicValidation.ValidateAddPartitions(Topic(3, 3), 2, 3);
+        Assert.NotNull(error);
+        Assert.Equal(ErrorCode.InvalidPartitions, error.Code);
+        Assert.Equal("topic t has 3 partitions; it can only grow, asked for 2", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Zero_or_negative_totals_are_shrinking_too(int total) =>
+        Assert.Equal(ErrorCode.InvalidPartitions, TopicValidation.ValidateAddPartitions(Topic(3, 3), total, 3)!.Code);
+
+    [Fact]
+    public void The_same_count_is_refused_as_adding_nothing()
+    {
+        var error = TopicValidation.ValidateAddPartitions(Topic(3, 3), 3, 3);
+        Assert.NotNull(error);
+        Assert.Equal(ErrorCode.InvalidPartitions, error.Code);
+        Assert.Contains("already has 3 partitions", error.Message);
+    }
+
+    [Fact]
+    public void New_partitions_need_as_many_live_brokers_as_the_replication_factor()
+    {
+        var error = TopicValidation.ValidateAddPartitions(Topic(2, 3), 4, 2);
+        Assert.NotNull(error);
+        Assert.Equal(ErrorCode.InvalidReplicationFactor, error.Code);
+        Assert.Contains("replication factor 3", error.Message);
+        Assert.Contains("2 are live", error.Message);
+    }
 }

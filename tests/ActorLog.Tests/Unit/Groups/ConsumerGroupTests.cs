@@ -216,6 +216,20 @@ public class ConsumerGroupTests
         Assert.False(_group.UpdatePartitionCounts(new Dictionary<string, int> { ["orders"] = 8, ["other"] = 3 }));
     }
 
+    [Fact]
+    public void Partitions_added_to_a_topic_go_to_the_members_without_moving_the_ones_they_own()
+    {
+        var settled = Settle(new[] { Join(), Join() });
+        var ownedBefore = settled.ToDictionary(m => m.Key, m => m.Value.Assignment.ToHashSet());
+        Assert.True(_group.UpdatePartitionCounts(new Dictionary<string, int> { ["orders"] = 8 }));
+        var after = Settle(settled.Values);
+        // Sticky: what each member had stays with it (nothing to revoke, nobody pauses); the two new ones are shared out.
+        Assert.All(after, m => Assert.Superset(ownedBefore[m.Key], m.Value.Assignment.ToHashSet()));
+        Assert.Equal(Enumerable.Range(0, 8), after.Values.SelectMany(m => m.Assignment).Select(tp => tp.Partition).Order());
+        Assert.All(after.Values, m => Assert.Equal(4, m.Assignment.Count));
+        Assert.Equal(ConsumerGroup.StateStable, _group.State);
+    }
+
     [Theory]
     [InlineData("range")]
     [InlineData("roundrobin")]
