@@ -290,20 +290,23 @@ internal sealed partial class ClientActor
     /// <summary>Fails records past their delivery timeout: unsent ones, and retries that could not be sent in time.</summary>
     private static void ExpireOverdue(PartitionKey key, Accumulator acc)
     {
+        // Called for every record sent: the common case (nothing overdue) must not allocate.
         var now = NowMs;
-        var timedOut = new ActorLogException(ErrorCode.RequestTimedOut, $"{key.Partition}: the record was not acknowledged within the delivery timeout" +
-            (acc.BlockedBy is null ? "" : $"; {acc.BlockedBy.Message}"));
+        ActorLogException? timedOut = null;
+        ActorLogException TimedOut() => timedOut ??= new ActorLogException(ErrorCode.RequestTimedOut,
+            $"{key.Partition}: the record was not acknowledged within the delivery timeout" + (acc.BlockedBy is null ? "" : $"; {acc.BlockedBy.Message}"));
         while (acc.Queue.First is { } node && node.Value.Request.DeadlineMs <= now)
         {
             acc.Queue.RemoveFirst();
-            node.Value.Request.Completion.TrySetException(timedOut);
+            node.Value.Request.Completion.TrySetException(TimedOut());
         }
+        if (acc.Retry.Count == 0) return;
         var expired = acc.Retry.Where(r => r.Value.Records.Min(p => p.Request.DeadlineMs) <= now).ToList();
         if (expired.Count == 0) return;
         foreach (var (sequence, batch) in expired)
         {
             acc.Retry.Remove(sequence);
-            var error = batch.LastError is null ? timedOut
+            var error = batch.LastError is null ? TimedOut()
                 : new ActorLogException(ErrorCode.RequestTimedOut, $"{key.Partition}: not acknowledged within the delivery timeout; last error {batch.LastError}");
             foreach (var p in batch.Records) p.Request.Completion.TrySetException(error);
         }
