@@ -71,6 +71,8 @@ public sealed partial class ActorLogConsumer
             revoked = _positions.Keys.Where(tp => !assignment.Contains(tp)).ToList();
             added = assignment.Where(tp => !_positions.ContainsKey(tp)).ToList();
         }
+        // Partitions taken away, or none at all: maybe a subscribed topic was deleted (a clear error, not silence).
+        if (revoked.Count > 0 || assignment.Count == 0) await ThrowIfTopicsGoneAsync(ct);
         if (revoked.Count > 0)
         {
             if (_options.AutoCommit) await CommitPositionsAsync(revoked, ct);

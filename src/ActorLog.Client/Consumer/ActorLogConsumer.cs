@@ -75,7 +75,16 @@ public sealed partial class ActorLogConsumer : IAsyncDisposable
                 foreach (var (tp, fetch) in fetches.Where(f => f.Value.Task.IsCompleted).ToList())
                 {
                     fetches.Remove(tp);
-                    var records = await fetch.Task;
+                    IReadOnlyList<ConsumedRecord> records;
+                    try
+                    {
+                        records = await fetch.Task;
+                    }
+                    catch (ActorLogException e) when (e.Code == ErrorCode.UnknownTopicOrPartition)
+                    {
+                        await ThrowIfTopicsGoneAsync(ct);
+                        throw;
+                    }
                     foreach (var record in records)
                     {
                         lock (_gate)
@@ -161,6 +170,33 @@ public sealed partial class ActorLogConsumer : IAsyncDisposable
     {
         var fetched = await _client.FetchAsync(tp.Topic, tp.Partition, offset, _options.FetchMaxWait, ct: ct);
         return fetched.Records;
+    }
+
+    /// <summary>
+    /// A subscribed topic that no longer exists (deleted) ends the consumer with an error naming it: otherwise it
+    /// would simply be assigned nothing and wait forever. A topic missing from one broker's metadata for a moment
+    /// (just created) is asked for again before giving up.
+    /// </summary>
+    private async Task ThrowIfTopicsGoneAsync(CancellationToken ct)
+    {
+        foreach (var topic in _topics)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await _client.DescribeTopicAsync(topic, ct);
+                    break;
+                }
+                catch (ActorLogException e) when (e.Code == ErrorCode.UnknownTopicOrPartition)
+                {
+                    if (attempt == 2)
+                        throw new ActorLogException(ErrorCode.UnknownTopicOrPartition,
+                            $"Topic '{topic}' does not exist (deleted?): consumer {MemberId} of group [{_group}] subscribes to it and stops");
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+            }
+        }
     }
 
     private async Task<long> HighWatermarkAsync(TopicPartition tp, CancellationToken ct) =>
