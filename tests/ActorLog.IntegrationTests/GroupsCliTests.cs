@@ -101,6 +101,15 @@ public sealed class GroupsCliTests(ITestOutputHelper output)
         var empty = await cluster.RunAsync(null, "groups", "describe", "");
         Assert.True(empty.ExitCode == 1, empty.ToString());
         Assert.Contains("InvalidGroupId", empty.StdErr);
+
+        // A group consumer whose topic is deleted under it stops with an error naming the topic.
+        using var reader = CliProcess.Start("reader", "--bootstrap", cluster.Bootstrap, "consume", Topic, "--group", "readers", "--from-beginning");
+        await Eventually.Async(() => { Assert.Equal(60, reader.Lines.Count); return Task.CompletedTask; }, TimeSpan.FromSeconds(60));
+        var deleted = await cluster.RunAsync(null, "topics", "delete", Topic);
+        Assert.True(deleted.ExitCode == 0, deleted.ToString());
+        Assert.Equal(1, await reader.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"Topic '{Topic}' does not exist (deleted?)", reader.StdErr);
+        Assert.Contains("[readers]", reader.StdErr);
     }
 
     /// <summary>

@@ -49,21 +49,25 @@ public sealed partial class ActorLogConsumer
             }
             lock (_gate) (_memberId, _memberEpoch) = (result.MemberId, result.MemberEpoch);
             if (result.HeartbeatIntervalMs > 0) intervalMs = result.HeartbeatIntervalMs;
+            bool changed;
             try
             {
-                await ReconcileAsync(result.Assignment.ToHashSet(), ct);
+                changed = await ReconcileAsync(result.Assignment.ToHashSet(), ct);
             }
             catch (ActorLogException e)
             {
                 _failure = e;
                 return;
             }
-            await Task.Delay(intervalMs, ct);
+            // What we own changed: say so at once (KIP-848's acknowledging heartbeat). A revocation acknowledged
+            // only at the next interval would hold the partition back from its new owner for a whole interval.
+            if (!changed) await Task.Delay(intervalMs, ct);
         }
     }
 
     /// <summary>Gives up what the coordinator took away (committing it first), then starts what it added.</summary>
-    private async Task ReconcileAsync(HashSet<TopicPartition> assignment, CancellationToken ct)
+    /// <returns>Whether anything was revoked or added.</returns>
+    private async Task<bool> ReconcileAsync(HashSet<TopicPartition> assignment, CancellationToken ct)
     {
         List<TopicPartition> revoked, added;
         lock (_gate)
@@ -79,7 +83,7 @@ public sealed partial class ActorLogConsumer
             if (_options.OnRevoked is { } onRevoked) await onRevoked(revoked);
             lock (_gate) foreach (var tp in revoked) _positions.Remove(tp);
         }
-        if (added.Count == 0) return;
+        if (added.Count == 0) return revoked.Count > 0;
         var committed = (await _client.FetchOffsetsAsync(_group, added, ct)).ToDictionary(o => o.Partition, o => o.Offset);
         var starts = new Dictionary<TopicPartition, long>();
         foreach (var tp in added)
@@ -100,6 +104,7 @@ public sealed partial class ActorLogConsumer
                 _positions[tp] = start;
                 _committed[tp] = committed.GetValueOrDefault(tp, -1);
             }
+        return true;
     }
 
     private async Task LosePartitionsAsync()
