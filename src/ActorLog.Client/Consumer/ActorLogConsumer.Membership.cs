@@ -79,9 +79,11 @@ public sealed partial class ActorLogConsumer
         if (revoked.Count > 0 || assignment.Count == 0) await ThrowIfTopicsGoneAsync(ct);
         if (revoked.Count > 0)
         {
-            if (_options.AutoCommit) await CommitPositionsAsync(revoked, ct);
+            // Stop reading them first, then commit where reading stopped: committing first would let records
+            // fetched meanwhile be returned here and again by the next owner, which starts at the commit.
+            var final = TakePositions(revoked);
+            if (_options.AutoCommit) await CommitAsync(final, ct);
             if (_options.OnRevoked is { } onRevoked) await onRevoked(revoked);
-            lock (_gate) foreach (var tp in revoked) _positions.Remove(tp);
         }
         if (added.Count == 0) return revoked.Count > 0;
         var committed = (await _client.FetchOffsetsAsync(_group, added, ct)).ToDictionary(o => o.Partition, o => o.Offset);
@@ -137,14 +139,33 @@ public sealed partial class ActorLogConsumer
     /// <summary>Commits the positions (of the given partitions, or all owned) that moved since their last commit.</summary>
     private async Task<OffsetCommitResult?> CommitPositionsAsync(IReadOnlyCollection<TopicPartition>? only, CancellationToken ct)
     {
+        Dictionary<TopicPartition, long> positions;
+        lock (_gate) positions = _positions.Where(p => only is null || only.Contains(p.Key)).ToDictionary();
+        return await CommitAsync(positions, ct);
+    }
+
+    /// <summary>Removes partitions from what is read (no record of them is returned after this) and gives their positions.</summary>
+    private Dictionary<TopicPartition, long> TakePositions(IReadOnlyCollection<TopicPartition> partitions)
+    {
+        lock (_gate)
+        {
+            var taken = _positions.Where(p => partitions.Contains(p.Key)).ToDictionary();
+            foreach (var tp in partitions) _positions.Remove(tp);
+            return taken;
+        }
+    }
+
+    /// <summary>Commits those of <paramref name="positions"/> that are known (not -1) and moved since their last commit.</summary>
+    private async Task<OffsetCommitResult?> CommitAsync(IReadOnlyDictionary<TopicPartition, long> positions, CancellationToken ct)
+    {
         string member;
         int epoch;
         List<PartitionOffset> offsets;
         lock (_gate)
         {
             (member, epoch) = (_memberId, _memberEpoch);
-            offsets = _positions
-                .Where(p => p.Value >= 0 && (only is null || only.Contains(p.Key)) && _committed.GetValueOrDefault(p.Key, -1) != p.Value)
+            offsets = positions
+                .Where(p => p.Value >= 0 && _committed.GetValueOrDefault(p.Key, -1) != p.Value)
                 .Select(p => new PartitionOffset(p.Key, p.Value, ""))
                 .ToList();
         }

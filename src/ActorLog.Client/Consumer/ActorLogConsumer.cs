@@ -140,14 +140,14 @@ public sealed partial class ActorLogConsumer : IAsyncDisposable
             if (loop is not null)
                 try { await loop; } catch (OperationCanceledException) { }
         string member;
-        int epoch;
         List<TopicPartition> owned;
-        lock (_gate) (member, epoch, owned) = (_memberId, _memberEpoch, _positions.Keys.ToList());
+        lock (_gate) (member, owned) = (_memberId, _positions.Keys.ToList());
         if (member.Length == 0) return;
-        if (_options.AutoCommit) await CommitPositionsAsync(null, CancellationToken.None);
+        // As on a revocation: stop returning records, then commit where reading stopped.
+        var final = TakePositions(owned);
+        if (_options.AutoCommit) await CommitAsync(final, CancellationToken.None);
         if (owned.Count > 0 && _options.OnRevoked is { } onRevoked) await onRevoked(owned);
         await _client.GroupHeartbeatAsync(new ConsumerGroupHeartbeat(_group, member, -1, _topics, _options.Assignor, 0, owned));
-        lock (_gate) _positions.Clear();
     }
 
     public async ValueTask DisposeAsync()
