@@ -39,6 +39,7 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
         using var stopWatching = new CancellationTokenSource();
         var watcher = new CommittedOffsetsWatcher(client, Group);
         var watching = watcher.RunAsync(stopWatching.Token);
+        var coordinatorKilledAt = 0L;
         try
         {
             // Both members own partitions before anything is produced.
@@ -75,6 +76,7 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
             var coordinatorBroker = await CoordinatorBrokerAsync(client);
             output.WriteLine($"killing broker {coordinatorBroker}, which coordinates group {Group}");
             cluster.Nodes[coordinatorBroker - 1]!.Kill();
+            coordinatorKilledAt = Environment.TickCount64;
             for (var i = 0; i < 20; i++) { await ProduceAsync(100); await Task.Delay(100); }
             producer.CloseInput();
             Assert.True(await producer.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, producer.ToString());
@@ -130,7 +132,7 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
             output.WriteLine(producer.ToString());
         }
         output.WriteLine($"committed offsets read {watcher.Reads} time(s), {watcher.Failures} read(s) failed (coordinator moving); " +
-            $"longest time without an answer {watcher.LongestGapMs} ms");
+            $"longest time without an answer {watcher.LongestGapMs} ms, ending {watcher.LongestGapEndedAtMs - coordinatorKilledAt} ms after the coordinator's broker was killed");
         foreach (var failure in watcher.FailureMessages) output.WriteLine($"  read failed {failure}");
         Assert.True(watcher.Reads > 20, $"the committed offsets were read only {watcher.Reads} time(s)");
         Assert.Empty(watcher.Regressions);
@@ -159,6 +161,9 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
         /// <summary>The longest time without a successful read: how long the group had no coordinator, seen from a client.</summary>
         public long LongestGapMs { get; private set; }
 
+        /// <summary>When (Environment.TickCount64) that longest gap ended.</summary>
+        public long LongestGapEndedAtMs { get; private set; }
+
         public int Failures { get; private set; }
         public List<string> Regressions { get; } = new();
         public List<string> FailureMessages { get; } = new();
@@ -176,7 +181,8 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
                         _highest[o.Partition] = Math.Max(o.Offset, _highest.GetValueOrDefault(o.Partition, -1));
                     }
                     Reads++;
-                    LongestGapMs = Math.Max(LongestGapMs, Environment.TickCount64 - _lastReadMs);
+                    if (Environment.TickCount64 - _lastReadMs > LongestGapMs)
+                        (LongestGapMs, LongestGapEndedAtMs) = (Environment.TickCount64 - _lastReadMs, Environment.TickCount64);
                     _lastReadMs = Environment.TickCount64;
                 }
                 catch (OperationCanceledException) { return; }
