@@ -53,17 +53,16 @@ internal static class BenchCommand
         var value = new byte[size];
         Random.Shared.NextBytes(value);
         var histogram = new LongHistogram(TimeSpan.FromMinutes(10).Ticks, 3);
-        var window = new SemaphoreSlim(inFlight);
+        var window = new InFlightWindow(inFlight);
         long acked = 0, failed = 0;
         ActorLogException? firstError = null;
         var clock = Stopwatch.StartNew();
         using var progress = new Timer(_ => Console.Error.WriteLine(
             $"  {Interlocked.Read(ref acked):N0} / {count:N0} acknowledged, {Interlocked.Read(ref acked) / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0} records/s"),
             null, 1000, 1000);
-        var tasks = new List<Task>(inFlight);
         for (long i = 0; i < count; i++)
         {
-            await window.WaitAsync(ct);
+            await window.EnterAsync();
             var started = Stopwatch.GetTimestamp();
             var key = BitConverter.GetBytes(i);
             _ = client.ProduceAsync(topic, key, value, null, acks).ContinueWith(t =>
@@ -78,10 +77,10 @@ internal static class BenchCommand
                     Interlocked.Increment(ref failed);
                     firstError ??= t.Exception?.GetBaseException() as ActorLogException;
                 }
-                window.Release();
+                window.Leave();
             }, TaskScheduler.Default);
         }
-        for (var i = 0; i < inFlight; i++) await window.WaitAsync(ct);
+        await window.DrainAsync();
         var seconds = clock.Elapsed.TotalSeconds;
         if (firstError is not null) await Console.Error.WriteLineAsync($"first failure: {firstError.Code}: {firstError.Message}");
         double Ms(long ticks) => ticks / (double)TimeSpan.TicksPerMillisecond;
