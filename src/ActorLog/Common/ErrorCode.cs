@@ -26,6 +26,9 @@ public enum ErrorCode : short
     OffsetOutOfRange = 1,
     OutOfOrderSequenceNumber = 45,
     BrokerNotAvailable = 8,
+
+    /// <summary>A replica could not read its journal (a fetch of data older than its tail cache); retriable, as in Kafka.</summary>
+    KafkaStorageError = 56,
     UnknownServerError = -1,
 
     // Consumer groups (Kafka's codes where Kafka has one).
@@ -56,7 +59,7 @@ public static class ErrorCodes
         ErrorCode.LeaderNotAvailable or ErrorCode.NotLeaderOrFollower or ErrorCode.RequestTimedOut
         or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.FencedLeaderEpoch
         or ErrorCode.NotController or ErrorCode.BrokerNotAvailable or ErrorCode.UnknownTopicOrPartition
-        or ErrorCode.OutOfOrderSequenceNumber
+        or ErrorCode.OutOfOrderSequenceNumber or ErrorCode.KafkaStorageError
         or ErrorCode.CoordinatorLoadInProgress or ErrorCode.CoordinatorNotAvailable or ErrorCode.NotCoordinator;
 }
 

@@ -8,6 +8,7 @@ public sealed record ActorLogSettings(
     int BrokerId,
     string DataDir,
     int MaxMessageBytes,
+    long LogCacheMaxBytes,
     int DefaultMinInsyncReplicas,
     TimeSpan ReplicaLagTimeMax,
     TimeSpan IsrCheckInterval,
@@ -30,6 +31,7 @@ public sealed record ActorLogSettings(
             c.GetInt("broker-id"),
             c.GetString("data-dir"),
             c.GetInt("log.max-message-bytes"),
+            CacheMaxBytes(c),
             c.GetInt("topic-defaults.min-insync-replicas"),
             c.GetTimeSpan("replication.lag-time-max"),
             c.GetTimeSpan("replication.isr-check-interval"),
@@ -42,6 +44,13 @@ public sealed record ActorLogSettings(
             OffOrDuration(c, "controller.leader-rebalance-delay"),
             c.GetBoolean("crash-detection.enabled"),
             c.GetTimeSpan("crash-detection.probe-timeout"));
+    }
+
+    private static long CacheMaxBytes(Config c)
+    {
+        var bytes = c.GetByteSize("log.cache-max-bytes") ?? throw new ConfigurationException("actorlog.log.cache-max-bytes is missing");
+        if (bytes < 0) throw new ConfigurationException($"actorlog.log.cache-max-bytes must be 0 or more, got {bytes}");
+        return bytes;
     }
 
     /// <summary>A duration that may also be "off" (null).</summary>

@@ -53,20 +53,25 @@ public sealed class ProducerStateTable
     }
 
     /// <summary>Notes a batch appended (or about to be) to the log.</summary>
-    public void Record(RecordBatch batch)
+    public void Record(RecordBatch batch) => Record(batch.ProducerId, batch.BaseSequence, batch.Count, batch.BaseOffset);
+
+    private void Record(long producerId, int baseSequence, int count, long baseOffset)
     {
-        if (batch.ProducerId < 0 || batch.BaseSequence < 0) return;
-        if (!_producers.TryGetValue(batch.ProducerId, out var entry)) _producers[batch.ProducerId] = entry = new Entry();
-        var last = batch.BaseSequence + batch.Count - 1;
+        if (producerId < 0 || baseSequence < 0) return;
+        if (!_producers.TryGetValue(producerId, out var entry)) _producers[producerId] = entry = new Entry();
+        var last = baseSequence + count - 1;
         entry.LastSequence = Math.Max(entry.LastSequence, last);
-        entry.Recent.Enqueue((batch.BaseSequence, last, batch.BaseOffset, batch.NextOffset));
+        entry.Recent.Enqueue((baseSequence, last, baseOffset, baseOffset + count));
         while (entry.Recent.Count > RecentBatches) entry.Recent.Dequeue();
     }
 
-    /// <summary>Rebuilds the table from a log (after truncation dropped batches it had noted).</summary>
+    /// <summary>
+    /// Rebuilds the table from a log (after truncation dropped batches it had noted). The log's index carries each
+    /// batch's producer and sequence, so this needs no batch in memory and no journal read.
+    /// </summary>
     public void Rebuild(PartitionLog log)
     {
         _producers.Clear();
-        foreach (var batch in log.Read(log.LogStartOffset, log.LogEndOffset, int.MaxValue)) Record(batch);
+        foreach (var e in log.Index) Record(e.ProducerId, e.BaseSequence, e.Count, e.BaseOffset);
     }
 }

@@ -47,8 +47,11 @@ public sealed class RecordBatch : IActorLogMessage
 
     public long LastOffset => NextOffset - 1;
 
+    /// <summary>What a batch's fixed fields count for in <see cref="SizeInBytes"/>.</summary>
+    public const int HeaderBytes = 32;
+
     /// <summary>Bytes on the wire and in the journal: the header and the encoded records.</summary>
-    public int SizeInBytes => 32 + Payload.Length;
+    public int SizeInBytes => HeaderBytes + Payload.Length;
 
     /// <summary>The same records at other offsets and epoch (the leader places a producer's batch in its log).</summary>
     public RecordBatch Place(long baseOffset, int leaderEpoch) =>

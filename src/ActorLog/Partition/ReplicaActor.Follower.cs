@@ -144,7 +144,8 @@ public sealed partial class ReplicaActor
         PersistAsync(batch, persisted =>
         {
             _writesInFlight--;
-            _partitionLog.Append(persisted);
+            // LastSequenceNr is this event's: Akka.Persistence sets it before it calls the handler.
+            _partitionLog.Append(persisted, LastSequenceNr);
             _producers.Record(persisted);
             _highWatermark = Math.Max(_highWatermark, Math.Min(leaderHw, _partitionLog.LogEndOffset));
             if (_leaderEpoch == epoch && _leader is null) Ack();

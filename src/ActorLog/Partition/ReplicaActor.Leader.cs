@@ -53,6 +53,8 @@ public sealed partial class ReplicaActor
         Command<PartitionProtocol.Produce>(OnProduce);
         Command<PartitionProtocol.Fetch>(OnFetch);
         Command<FetchExpired>(OnFetchExpired);
+        Command<FetchRead>(OnFetchRead);
+        Command<FollowerRead>(OnFollowerRead);
         Command<PartitionProtocol.GetPartitionState>(_ => Sender.Tell(StateReply("leader", null)));
         Command<ReplicationProtocol.FollowerFetch>(OnFollowerFetch);
         Command<ReplicationProtocol.FollowerAck>(OnFollowerAck);
@@ -127,7 +129,8 @@ public sealed partial class ReplicaActor
         PersistAsync(batch, persisted =>
         {
             _writesInFlight--;
-            _partitionLog.Append(persisted);
+            // LastSequenceNr is this event's: Akka.Persistence sets it before it calls the handler.
+            _partitionLog.Append(persisted, LastSequenceNr);
             if (_leader is null || _leaderEpoch != epoch)
             {
                 // Leadership moved while the write was in flight: it is in our log, but the new leader decides.
@@ -214,10 +217,23 @@ public sealed partial class ReplicaActor
         if (_parkedFetches.Remove(expired.Id, out var parked)) AnswerFetch(parked.Request, parked.ReplyTo);
     }
 
+    /// <summary>Answers from the tail cache at once, or once the journal has been read (consumers read below the high watermark).</summary>
     private void AnswerFetch(PartitionProtocol.Fetch fetch, IActorRef replyTo)
     {
-        var batches = _partitionLog.Read(fetch.Offset, _highWatermark, Math.Max(1, fetch.MaxBytes));
-        replyTo.Tell(new PartitionProtocol.FetchResult(_tp, _highWatermark, _partitionLog.LogStartOffset, batches, null));
+        if (_fetchesBehindJournalRead.TryGetValue(replyTo, out var waiting))
+        {
+            waiting.Enqueue(fetch);
+            return;
+        }
+        switch (_partitionLog.Read(fetch.Offset, _highWatermark, Math.Max(1, fetch.MaxBytes)))
+        {
+            case LogRead.InMemory m:
+                replyTo.Tell(new PartitionProtocol.FetchResult(_tp, _highWatermark, _partitionLog.LogStartOffset, m.Batches, null));
+                break;
+            case LogRead.FromJournal j:
+                ReadFetchFromJournal(fetch, replyTo, j);
+                break;
+        }
     }
 
     private void OnFollowerFetch(ReplicationProtocol.FollowerFetch ff)
@@ -258,20 +274,37 @@ public sealed partial class ReplicaActor
         return fetchOffset > end ? end : -1;
     }
 
-    /// <summary>Pushes persisted batches the follower lacks, up to its window of unacknowledged records.</summary>
+    /// <summary>
+    /// Pushes persisted batches the follower lacks (followers read up to the log end), up to its window of
+    /// unacknowledged records. A follower behind the tail cache is fed from the journal, one read at a time.
+    /// </summary>
     private void PumpFollower(FollowerProgress f)
     {
-        if (f.Subscriber is not IActorRef subscriber) return;
+        if (f.Subscriber is not IActorRef subscriber || _followerReads.ContainsKey(f.BrokerId)) return;
         while (f.NextOffsetToSend < _partitionLog.LogEndOffset && f.NextOffsetToSend - Math.Max(0, f.LogEndOffset) < _settings.MaxUnackedRecords)
         {
-            var batches = _partitionLog.Read(f.NextOffsetToSend, _partitionLog.LogEndOffset, 1024 * 1024);
-            if (batches.Count == 0) return;
-            foreach (var batch in batches)
+            switch (_partitionLog.Read(f.NextOffsetToSend, _partitionLog.LogEndOffset, MaxPushBytes))
             {
-                var toSend = batch.BaseOffset < f.NextOffsetToSend ? batch.Slice(f.NextOffsetToSend, batch.NextOffset) : batch;
-                subscriber.Tell(new ReplicationProtocol.ReplicateBatch(_tp, _leaderEpoch, toSend, _highWatermark));
-                f.NextOffsetToSend = toSend.NextOffset;
+                case LogRead.InMemory { Batches.Count: 0 }:
+                    return;
+                case LogRead.InMemory m:
+                    Push(f, subscriber, m.Batches);
+                    break;
+                case LogRead.FromJournal j:
+                    ReadForFollowerFromJournal(f, subscriber, j);
+                    return;
             }
+        }
+    }
+
+    private void Push(FollowerProgress f, IActorRef subscriber, IReadOnlyList<RecordBatch> batches)
+    {
+        foreach (var batch in batches)
+        {
+            if (batch.NextOffset <= f.NextOffsetToSend) continue;
+            var toSend = batch.BaseOffset < f.NextOffsetToSend ? batch.Slice(f.NextOffsetToSend, batch.NextOffset) : batch;
+            subscriber.Tell(new ReplicationProtocol.ReplicateBatch(_tp, _leaderEpoch, toSend, _highWatermark));
+            f.NextOffsetToSend = toSend.NextOffset;
         }
     }
 
@@ -351,6 +384,7 @@ public sealed partial class ReplicaActor
             parked.ReplyTo.Tell(new PartitionProtocol.FetchResult(_tp, _highWatermark, _partitionLog.LogStartOffset,
                 Array.Empty<RecordBatch>(), error, _assignment?.Leader ?? -1, _leaderEpoch));
         _parkedFetches.Clear();
+        ForgetJournalReads(error);
         _leader = null;
     }
 }

@@ -23,7 +23,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
     private readonly IActorRef _controller;
     private readonly Cluster _cluster;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly PartitionLog _partitionLog = new();
+    private readonly PartitionLog _partitionLog;
     private readonly ProducerStateTable _producers = new();
 
     private PartitionMetadata? _assignment;
@@ -43,13 +43,15 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
         _settings = settings;
         _controller = controller;
         _cluster = Cluster.Get(Context.System);
+        _partitionLog = new PartitionLog(settings.LogCacheMaxBytes);
 
         Recover<RecordBatch>(RecoverBatch);
         Recover<LogTruncated>(t => Truncate(t.Offset));
         Recover<RecoveryCompleted>(_ =>
         {
             _writeEnd = _partitionLog.LogEndOffset;
-            _log.Info("{0}: recovered {1} batches, log-end offset {2}", _tp, _partitionLog.BatchCount, _partitionLog.LogEndOffset);
+            _log.Info("{0}: recovered {1} batches, log-end offset {2}, {3} batches ({4} bytes) cached", _tp, _partitionLog.BatchCount,
+                _partitionLog.LogEndOffset, _partitionLog.CachedBatchCount, _partitionLog.CachedBytes);
             Become(AwaitingRole);
         });
     }
@@ -75,7 +77,8 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
             _log.Warning("{0}: journal batch at {1} overlaps log end {2}; truncating", _tp, batch.BaseOffset, _partitionLog.LogEndOffset);
             _partitionLog.TruncateTo(batch.BaseOffset);
         }
-        _partitionLog.Append(batch);
+        // During replay LastSequenceNr is the replayed event's. Only the tail within the cache budget stays in memory.
+        _partitionLog.Append(batch, LastSequenceNr);
         _producers.Record(batch);
     }
 
@@ -130,9 +133,13 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
             case ReplicaManagerProtocol.DeletePartition:
                 DeleteAndStop();
                 break;
+            case FetchRead read:
+                PartitionErrors.TryReply(read.Request, read.ReplyTo, error, _assignment?.Leader ?? -1, _leaderEpoch);
+                break;
             case ReplicaManagerProtocol.BrokerDown:
             case ReplicationProtocol.ReplicateBatch:
             case ReplicationProtocol.FollowerFetchResult:
+            case FollowerRead:
                 break;
             default:
                 Unhandled(msg);

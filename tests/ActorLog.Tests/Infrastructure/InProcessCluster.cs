@@ -16,9 +16,11 @@ public sealed class InProcessCluster : IAsyncDisposable
     private readonly string _root;
     private readonly int[] _ports;
     private readonly IHost?[] _hosts;
+    private readonly string? _extraHocon;
 
-    private InProcessCluster(int brokers)
+    private InProcessCluster(int brokers, string? extraHocon)
     {
+        _extraHocon = extraHocon;
         _root = Path.Combine(Path.GetTempPath(), "actorlog-tests", Guid.NewGuid().ToString("N"));
         _ports = LoopbackPorts.Free(brokers);
         _hosts = new IHost?[brokers];
@@ -28,9 +30,10 @@ public sealed class InProcessCluster : IAsyncDisposable
 
     public int Count => _hosts.Length;
 
-    public static async Task<InProcessCluster> StartAsync(int brokers, TimeSpan? timeout = null)
+    /// <param name="extraHocon">Settings every broker gets on top of the tests' own (e.g. a tiny log cache).</param>
+    public static async Task<InProcessCluster> StartAsync(int brokers, TimeSpan? timeout = null, string? extraHocon = null)
     {
-        var cluster = new InProcessCluster(brokers);
+        var cluster = new InProcessCluster(brokers, extraHocon);
         // Together, so the first seed finds the others at once instead of forming the cluster alone after a timeout.
         await Task.WhenAll(Enumerable.Range(0, brokers).Select(cluster.StartBrokerAsync));
         await cluster.WaitForMembersAsync(brokers, timeout ?? TimeSpan.FromSeconds(30));
@@ -46,7 +49,7 @@ public sealed class InProcessCluster : IAsyncDisposable
         DataDir = DataDir(index),
         // Terminating a system must not leave the cluster on its own: CrashBrokerAsync relies on it to look like a crash.
         ExtraHocon = "akka.loglevel = WARNING\nakka.cluster.failure-detector.acceptable-heartbeat-pause = 5s\n" +
-            "akka.coordinated-shutdown.run-by-actor-system-terminate = off",
+            "akka.coordinated-shutdown.run-by-actor-system-terminate = off" + (_extraHocon is null ? "" : "\n" + _extraHocon),
     };
 
     public string DataDir(int index) => Path.Combine(_root, $"broker-{index + 1}");

@@ -22,7 +22,7 @@ public static class JournalReader
         {
             switch (e.Event)
             {
-                case RecordBatch b: log.Append(b); break;
+                case RecordBatch b: log.Append(b, e.SequenceNr); break;
                 case LogTruncated t: log.TruncateTo(t.Offset); break;
                 default: throw new InvalidOperationException($"Unexpected journal event {e.Event.GetType()}");
             }
@@ -31,8 +31,9 @@ public static class JournalReader
     }
 
     /// <summary>(offset, key, value) of every record, in offset order.</summary>
+    /// <remarks>The log must hold its batches in memory (as <see cref="ReadAsync"/>'s does: its cache is unbounded).</remarks>
     public static List<(long Offset, string? Key, string? Value)> Flatten(PartitionLog log) =>
-        log.Read(0, log.LogEndOffset, int.MaxValue)
+        ((LogRead.InMemory)log.Read(0, log.LogEndOffset, int.MaxValue)).Batches
             .SelectMany(b => b.Records.Select((r, i) => (b.BaseOffset + i,
                 r.Key is null ? null : System.Text.Encoding.UTF8.GetString(r.Key),
                 r.Value is null ? null : System.Text.Encoding.UTF8.GetString(r.Value))))

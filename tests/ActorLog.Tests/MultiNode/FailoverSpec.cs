@@ -19,6 +19,7 @@ namespace ActorLog.Tests.MultiNode;
 /// The leader's ActorSystem dies abruptly: a follower takes over at a higher epoch with every acknowledged
 /// record; the old leader, restarted with a tail it had written but nobody acknowledged, truncates that tail,
 /// catches up and rejoins the in-sync replicas; leadership then goes back to it as the preferred replica.
+/// Run twice: with the default log cache, and with a 4 KiB one so the truncated replica's reads come from its journal.
 /// </summary>
 [Collection(MultiNodeCollection.Name)]
 public sealed class FailoverSpec(ITestOutputHelper output)
@@ -29,10 +30,12 @@ public sealed class FailoverSpec(ITestOutputHelper output)
     private const string Topic = "failover";
     private static readonly TopicPartition Tp = new(Topic, 0);
 
-    [Fact(Timeout = 240_000)]
-    public async Task A_follower_takes_over_with_every_acked_record_and_the_old_leader_truncates_its_unacked_tail_and_rejoins()
+    [Theory(Timeout = 240_000)]
+    [InlineData(null)]
+    [InlineData(LogCacheSpec.TinyCache)]
+    public async Task A_follower_takes_over_with_every_acked_record_and_the_old_leader_truncates_its_unacked_tail_and_rejoins(string? extraHocon)
     {
-        await using var cluster = await InProcessCluster.StartAsync(3);
+        await using var cluster = await InProcessCluster.StartAsync(3, extraHocon: extraHocon);
         await using var client = await cluster.ConnectAsync();
         var created = await client.CreateTopicAsync(Topic, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2);
         var oldLeader = created.Partitions[0].Leader;
@@ -79,6 +82,16 @@ public sealed class FailoverSpec(ITestOutputHelper output)
         Assert.True(back.LeaderEpoch > failedOver.LeaderEpoch);
         await ProduceAsync(client, acked, 300, 10);
         for (var b = 0; b < 3; b++) await AssertReplicaHolds(cluster, b, acked);
+
+        // What the truncated replica serves as leader: every acknowledged record, none of the cut tail.
+        var read = new List<(long, string)>();
+        while (read.Count < acked.Count)
+        {
+            var offset = read.Count;
+            var fetched = await client.FetchAsync(Topic, 0, offset, TimeSpan.Zero, maxBytes: 512);
+            read.AddRange(fetched.Records.Where(r => r.Offset >= offset).Select(r => (r.Offset, Encoding.UTF8.GetString(r.Value!))));
+        }
+        Assert.Equal(acked, read);
     }
 
     private void Log(string message) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message}");

@@ -30,7 +30,7 @@ public class PartitionLogTests
         Assert.Equal(0, log.LogStartOffset);
         Assert.Equal(0, log.BatchCount);
         Assert.Equal(0, log.SizeInBytes);
-        Assert.Empty(log.Read(0, long.MaxValue, int.MaxValue));
+        Assert.Empty(log.ReadInMemory(0, long.MaxValue, int.MaxValue));
         Assert.Equal(-1, log.Epochs.LatestEpoch);
     }
 
@@ -95,7 +95,7 @@ public class PartitionLogTests
         var log = new PartitionLog();
         var rnd = new Random(7);
         for (var i = 0; i < 50; i++) log.Append(Batch(log.LogEndOffset, rnd.Next(1, 9)));
-        var batches = log.Read(0, log.LogEndOffset, int.MaxValue);
+        var batches = log.ReadInMemory(0, log.LogEndOffset, int.MaxValue);
         Assert.Equal(50, batches.Count);
         var expected = 0L;
         foreach (var b in batches)
@@ -111,7 +111,7 @@ public class PartitionLogTests
     public void Read_returns_the_batch_holding_the_offset_even_when_it_starts_below()
     {
         var log = ThreeBatches();
-        var result = log.Read(5, log.LogEndOffset, 1);
+        var result = log.ReadInMemory(5, log.LogEndOffset, 1);
         var batch = Assert.Single(result);
         Assert.Equal(3, batch.BaseOffset);
         Assert.Equal(5, batch.Count);
@@ -121,24 +121,24 @@ public class PartitionLogTests
     public void Read_at_or_past_the_end_or_at_max_offset_is_empty()
     {
         var log = ThreeBatches();
-        Assert.Empty(log.Read(10, long.MaxValue, int.MaxValue));
-        Assert.Empty(log.Read(11, long.MaxValue, int.MaxValue));
-        Assert.Empty(log.Read(4, 4, int.MaxValue));
-        Assert.Empty(log.Read(6, 4, int.MaxValue));
+        Assert.Empty(log.ReadInMemory(10, long.MaxValue, int.MaxValue));
+        Assert.Empty(log.ReadInMemory(11, long.MaxValue, int.MaxValue));
+        Assert.Empty(log.ReadInMemory(4, 4, int.MaxValue));
+        Assert.Empty(log.ReadInMemory(6, 4, int.MaxValue));
     }
 
     [Fact]
     public void Read_below_the_log_start_returns_the_first_batch()
     {
         var log = ThreeBatches();
-        Assert.Equal(0, Assert.Single(log.Read(-5, 10, 1)).BaseOffset);
+        Assert.Equal(0, Assert.Single(log.ReadInMemory(-5, 10, 1)).BaseOffset);
     }
 
     [Fact]
     public void Read_returns_at_least_one_batch_even_above_max_bytes()
     {
         var log = ThreeBatches();
-        var batch = Assert.Single(log.Read(0, log.LogEndOffset, 0));
+        var batch = Assert.Single(log.ReadInMemory(0, log.LogEndOffset, 0));
         Assert.Equal(0, batch.BaseOffset);
         Assert.Equal(3, batch.Count);
     }
@@ -149,18 +149,18 @@ public class PartitionLogTests
         var log = new PartitionLog();
         for (var i = 0; i < 5; i++) log.Append(Batch(log.LogEndOffset, 2, valueBytes: 100));
         var one = Batch(0, 2, valueBytes: 100).SizeInBytes;
-        Assert.Equal(2, log.Read(0, 10, 2 * one).Count);
-        Assert.Equal(2, log.Read(0, 10, 3 * one - 1).Count);
-        Assert.Equal(3, log.Read(0, 10, 3 * one).Count);
-        Assert.Equal(5, log.Read(0, 10, int.MaxValue).Count);
-        Assert.Equal(new long[] { 4, 6 }, log.Read(5, 10, 2 * one).Select(b => b.BaseOffset));
+        Assert.Equal(2, log.ReadInMemory(0, 10, 2 * one).Count);
+        Assert.Equal(2, log.ReadInMemory(0, 10, 3 * one - 1).Count);
+        Assert.Equal(3, log.ReadInMemory(0, 10, 3 * one).Count);
+        Assert.Equal(5, log.ReadInMemory(0, 10, int.MaxValue).Count);
+        Assert.Equal(new long[] { 4, 6 }, log.ReadInMemory(5, 10, 2 * one).Select(b => b.BaseOffset));
     }
 
     [Fact]
     public void Read_trims_the_last_batch_at_max_offset()
     {
         var log = ThreeBatches();
-        var result = log.Read(0, 5, int.MaxValue);
+        var result = log.ReadInMemory(0, 5, int.MaxValue);
         Assert.Equal(2, result.Count);
         Assert.Equal(3, result[0].Count);
         Assert.Equal(3, result[1].BaseOffset);
@@ -168,14 +168,14 @@ public class PartitionLogTests
         Assert.Equal(5, result[1].NextOffset);
         Assert.Equal(new byte[] { 4 }, result[1].Records[1].Value!.Take(1));
         // The stored batch is untouched by the trimmed copy.
-        Assert.Equal(5, log.Read(3, 10, 1)[0].Count);
+        Assert.Equal(5, log.ReadInMemory(3, 10, 1)[0].Count);
     }
 
     [Fact]
     public void Read_trims_a_single_batch_cut_by_max_offset()
     {
         var log = ThreeBatches();
-        var batch = Assert.Single(log.Read(4, 6, int.MaxValue));
+        var batch = Assert.Single(log.ReadInMemory(4, 6, int.MaxValue));
         Assert.Equal(3, batch.BaseOffset);
         Assert.Equal(3, batch.Count); // offsets 3, 4, 5
     }
@@ -188,7 +188,7 @@ public class PartitionLogTests
         log.Append(Batch(1, 10, valueBytes: 100));
         var first = Batch(0, 1, valueBytes: 100).SizeInBytes;
         var trimmed = Batch(1, 1, valueBytes: 100).SizeInBytes;
-        var result = log.Read(0, 2, first + trimmed);
+        var result = log.ReadInMemory(0, 2, first + trimmed);
         Assert.Equal(2, result.Count);
         Assert.Equal(1, result[1].Count);
     }
@@ -204,7 +204,7 @@ public class PartitionLogTests
             for (var i = 0; i < batchCount; i++) log.Append(Batch(log.LogEndOffset, rnd.Next(1, 20), valueBytes: 1));
             for (var o = 0L; o < log.LogEndOffset; o++)
             {
-                var batch = Assert.Single(log.Read(o, log.LogEndOffset, 1));
+                var batch = Assert.Single(log.ReadInMemory(o, log.LogEndOffset, 1));
                 Assert.True(batch.BaseOffset <= o && o < batch.NextOffset,
                     $"offset {o}: got batch [{batch.BaseOffset}, {batch.NextOffset}) in round {round}");
             }
@@ -218,7 +218,7 @@ public class PartitionLogTests
         log.TruncateTo(5);
         Assert.Equal(5, log.LogEndOffset);
         Assert.Equal(2, log.BatchCount);
-        var batches = log.Read(0, long.MaxValue, int.MaxValue);
+        var batches = log.ReadInMemory(0, long.MaxValue, int.MaxValue);
         Assert.Equal(2, batches[1].Count);
         Assert.Equal(batches.Sum(b => (long)b.SizeInBytes), log.SizeInBytes);
         Assert.Equal(new[] { (0, 0L), (1, 3L) }, log.Epochs.Entries);
@@ -228,7 +228,7 @@ public class PartitionLogTests
     public void TruncateTo_at_a_batch_boundary_drops_whole_batches_and_their_epochs()
     {
         var log = ThreeBatches();
-        var firstSize = log.Read(0, 3, int.MaxValue)[0].SizeInBytes;
+        var firstSize = log.ReadInMemory(0, 3, int.MaxValue)[0].SizeInBytes;
         log.TruncateTo(3);
         Assert.Equal(3, log.LogEndOffset);
         Assert.Equal(1, log.BatchCount);
@@ -262,7 +262,7 @@ public class PartitionLogTests
         Assert.Equal(0, log.BatchCount);
         Assert.Equal(0, log.SizeInBytes);
         Assert.Empty(log.Epochs.Entries);
-        Assert.Empty(log.Read(0, long.MaxValue, int.MaxValue));
+        Assert.Empty(log.ReadInMemory(0, long.MaxValue, int.MaxValue));
     }
 
     [Fact]
@@ -274,7 +274,7 @@ public class PartitionLogTests
         log.Append(Batch(6, 2, epoch: 4));
         Assert.Equal(8, log.LogEndOffset);
         Assert.Equal(new[] { (0, 0L), (1, 3L), (4, 6L) }, log.Epochs.Entries);
-        Assert.Equal(new long[] { 0, 3, 6 }, log.Read(0, long.MaxValue, int.MaxValue).Select(b => b.BaseOffset));
+        Assert.Equal(new long[] { 0, 3, 6 }, log.ReadInMemory(0, long.MaxValue, int.MaxValue).Select(b => b.BaseOffset));
     }
 
     [Fact]

@@ -1,0 +1,115 @@
+using System.Text;
+using ActorLog.Client;
+using ActorLog.Common;
+using ActorLog.Metadata;
+using ActorLog.Partition;
+using ActorLog.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorLog.Tests.MultiNode;
+
+/// <summary>
+/// Three brokers whose replicas keep only 4 KiB of record batches in memory (actorlog.log.cache-max-bytes), so
+/// nearly everything is read back from the journal: a consumer reading from offset 0, a restarted replica catching
+/// up from far behind (it recovered with the same tiny cache), and that replica serving everything once it leads.
+/// </summary>
+[Collection(MultiNodeCollection.Name)]
+public sealed class LogCacheSpec(ITestOutputHelper output)
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    private const string Topic = "tiered";
+    private static readonly TopicPartition Tp = new(Topic, 0);
+
+    /// <summary>~100-byte values in waves of 10: each wave is at least one batch of ~1.4 KiB, so the cache holds ~3 of them.</summary>
+    private const int Waves = 150;
+    private const int WaveSize = 10;
+
+    public const string TinyCache = "actorlog.log.cache-max-bytes = 4KiB";
+
+    [Fact(Timeout = 240_000)]
+    public async Task With_a_tiny_cache_reads_from_offset_0_and_a_follower_far_behind_are_served_from_the_journal()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(3, extraHocon: TinyCache);
+        await using var client = await cluster.ConnectAsync();
+        var created = await client.CreateTopicAsync(Topic, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2);
+        var preferred = created.Partitions[0].Leader;
+        Log($"topic created, leader {preferred}");
+
+        var acked = new List<(long Offset, string Value)>();
+        await ProduceInWavesAsync(client, acked);
+        Log($"{acked.Count} records acknowledged (acks=all)");
+        var journalReads = JournalQuery.Get(cluster.System(preferred - 1)).Reads;
+        await AssertConsumerReadsEverything(client, acked);
+        Assert.True(JournalQuery.Get(cluster.System(preferred - 1)).Reads > journalReads, "the consumer's reads came from memory");
+
+        // The preferred leader goes away; the others go on without it, far past what any cache holds.
+        await cluster.CrashBrokerAsync(preferred - 1);
+        var failedOver = await Eventually.PartitionAsync(client, Topic, 0, p => p.Leader != preferred && p.Leader >= 0,
+            "a new leader", WaitLimit, PollInterval);
+        Log($"broker {preferred} crashed; broker {failedOver.Leader} leads at epoch {failedOver.LeaderEpoch}");
+        await ProduceInWavesAsync(client, acked);
+        Log($"{acked.Count} records acknowledged");
+
+        // Restarted: it recovers its journal keeping only the tail in memory, then catches up from the leader's journal.
+        var leaderReads = JournalQuery.Get(cluster.System(failedOver.Leader - 1)).Reads;
+        await cluster.StartBrokerAsync(preferred - 1);
+        await Eventually.Async(async () =>
+        {
+            var p = (await client.DescribeTopicAsync(Topic)).Partitions[0];
+            Assert.True(p.Isr.Contains(preferred) && p.HighWatermark == acked.Count && p.LogEndOffset == acked.Count, $"waiting for {preferred} in sync; now {p}");
+        }, WaitLimit, PollInterval);
+        Log($"broker {preferred} caught up and back in the ISR; the leader read its journal {JournalQuery.Get(cluster.System(failedOver.Leader - 1)).Reads - leaderReads} times");
+        Assert.True(JournalQuery.Get(cluster.System(failedOver.Leader - 1)).Reads > leaderReads, "the catch-up came from memory");
+        var replica = JournalReader.Flatten(await JournalReader.ReadAsync(cluster.System(preferred - 1), Tp));
+        Assert.Equal(acked, replica.Select(r => (r.Offset, r.Value!)).ToList());
+
+        // Leading again, the recovered replica serves everything from offset 0, almost all of it from its journal.
+        await client.ElectPreferredLeadersAsync(Topic);
+        await Eventually.PartitionAsync(client, Topic, 0, p => p.Leader == preferred, $"broker {preferred} leading", WaitLimit, PollInterval);
+        journalReads = JournalQuery.Get(cluster.System(preferred - 1)).Reads;
+        await AssertConsumerReadsEverything(client, acked);
+        Assert.True(JournalQuery.Get(cluster.System(preferred - 1)).Reads > journalReads, "the consumer's reads came from memory");
+
+        // A fetch at the log end still waits for the next record (long poll), which then comes from the cache.
+        var poll = client.FetchAsync(Topic, 0, acked.Count, TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+        var last = await client.ProduceAsync(Topic, null, "after-the-poll", Acks.All, 0);
+        var polled = await poll;
+        Assert.Equal((last.Offset, "after-the-poll"), (polled.Records[0].Offset, Encoding.UTF8.GetString(polled.Records[0].Value!)));
+    }
+
+    private void Log(string message) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message}");
+
+    private static async Task ProduceInWavesAsync(ActorLogClient client, List<(long, string)> acked)
+    {
+        for (var wave = 0; wave < Waves; wave++)
+        {
+            var sends = Enumerable.Range(acked.Count, WaveSize)
+                .Select(i => (Value: $"record-{i}-".PadRight(100, 'x'), Task: client.ProduceAsync(Topic, null, $"record-{i}-".PadRight(100, 'x'), Acks.All, 0)))
+                .ToList();
+            foreach (var (value, task) in sends) acked.Add(((await task).Offset, value));
+        }
+        Assert.Equal(Enumerable.Range(0, acked.Count).Select(i => (long)i), acked.Select(a => a.Item1));
+    }
+
+    /// <summary>From offset 0 in small fetches: every acknowledged record once, in order, offsets without gaps.</summary>
+    private async Task AssertConsumerReadsEverything(ActorLogClient client, List<(long Offset, string Value)> acked)
+    {
+        var read = new List<(long, string)>();
+        var fetches = 0;
+        while (read.Count < acked.Count)
+        {
+            var offset = read.Count;
+            var fetched = await client.FetchAsync(Topic, 0, offset, TimeSpan.Zero, maxBytes: 16 * 1024);
+            fetches++;
+            // A batch may start below the offset asked for; a consumer skips those records.
+            read.AddRange(fetched.Records.Where(r => r.Offset >= offset).Select(r => (r.Offset, Encoding.UTF8.GetString(r.Value!))));
+            Assert.True(fetches < 10 * acked.Count, "no progress");
+        }
+        Assert.Equal(acked, read);
+        Log($"read {read.Count} records from offset 0 in {fetches} fetches");
+    }
+}
