@@ -65,7 +65,7 @@ public static class BrokerConfig
                 akka.remote.dot-netty.tcp { hostname = {{Quote(host)}}, port = {{port}} }
                 akka.cluster.roles = [ "{{BrokerDirectory.BrokerRole}}", "{{BrokerDirectory.IdRole(brokerId)}}" ]
                 akka.cluster.seed-nodes = [ {{string.Join(", ", seeds.Select(Quote))}} ]
-                {{Storage(actorlog, dataDir)}}
+                {{Storage(actorlog, dataDir, brokerId)}}
                 akka.cluster.distributed-data.durable.sqlite.path = {{Quote(MetadataFile(layered, dataDir))}}
                 """;
         }
@@ -101,8 +101,12 @@ public static class BrokerConfig
         return string.IsNullOrWhiteSpace(configured) ? Path.Combine(dataDir, MetadataFileName) : Path.GetFullPath(configured);
     }
 
-    /// <summary>The journal settings for the configured store: a SQLite file in the data dir, or PostgreSQL.</summary>
-    private static string Storage(Config actorlog, string dataDir)
+    /// <summary>
+    /// The journal settings for the configured store: a SQLite file in the data dir, or a schema of its own
+    /// (<see cref="PostgresStorage.SchemaFor"/>) in a PostgreSQL database; the effective schema is written back
+    /// to <c>actorlog.storage.postgresql-schema</c> for <see cref="PrepareStorage"/>.
+    /// </summary>
+    private static string Storage(Config actorlog, string dataDir, int brokerId)
     {
         var provider = actorlog.GetString("storage.provider", "sqlite").ToLowerInvariant();
         switch (provider)
@@ -117,20 +121,27 @@ public static class BrokerConfig
                        $"akka.persistence.query.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}\n" +
                        $"akka.persistence.snapshot-store.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}";
             case "postgresql":
-                var pg = actorlog.GetString("storage.postgresql-connection-string");
-                if (string.IsNullOrWhiteSpace(pg)) throw new BrokerConfigException("storage.provider = postgresql needs storage.postgresql-connection-string");
-                var schema = Quote(actorlog.GetString("storage.postgresql-schema"));
-                return $"akka.persistence.journal.sql {{ provider-name = \"PostgreSQL.15\", connection-string = {Quote(pg)}, default.schema-name = {schema} }}\n" +
-                       $"akka.persistence.query.journal.sql {{ provider-name = \"PostgreSQL.15\", connection-string = {Quote(pg)}, default.schema-name = {schema} }}\n" +
-                       $"akka.persistence.snapshot-store.sql {{ provider-name = \"PostgreSQL.15\", connection-string = {Quote(pg)}, default.schema-name = {schema} }}";
+                var connectionString = actorlog.GetString("storage.postgresql-connection-string", "");
+                if (string.IsNullOrWhiteSpace(connectionString)) throw new BrokerConfigException("storage.provider = postgresql needs storage.postgresql-connection-string");
+                PostgresStorage.ParseConnectionString(connectionString);
+                var schema = PostgresStorage.SchemaFor(brokerId, actorlog.GetString("storage.postgresql-schema", ""));
+                // table-mapping stays "default" (journal, tags, snapshot): the "postgresql" mapping only exists to
+                // read journals of the older Akka.Persistence.PostgreSql plugin. The query journal is not used by
+                // the broker; it points at the same tables so that a tool reading it sees this broker's log.
+                var pg = $"provider-name = \"{PostgresStorage.ProviderName}\", connection-string = {Quote(connectionString)}, default.schema-name = {Quote(schema)}";
+                return $"actorlog.storage.postgresql-schema = {Quote(schema)}\n" +
+                       $"akka.persistence.journal.sql {{ {pg} }}\n" +
+                       $"akka.persistence.query.journal.sql {{ {pg} }}\n" +
+                       $"akka.persistence.snapshot-store.sql {{ {pg} }}";
             default:
                 throw new BrokerConfigException($"storage.provider must be sqlite or postgresql, got '{provider}'");
         }
     }
 
     /// <summary>
-    /// Makes the data dir, proves it writable, and switches the SQLite file to WAL once (WAL is a property
-    /// of the file; the connection string has no keyword for it).
+    /// Makes the data dir (it holds the cluster metadata whatever the log store), proves it writable; then
+    /// switches the SQLite file to WAL once (WAL is a property of the file; the connection string has no keyword
+    /// for it), or checks PostgreSQL and makes this broker's schema (<see cref="PostgresStorage.Prepare"/>).
     /// </summary>
     public static void PrepareStorage(Config config)
     {
@@ -147,7 +158,12 @@ public static class BrokerConfig
         {
             throw new BrokerConfigException($"Data dir '{dataDir}' is not writable: {e.Message}");
         }
-        if (!string.Equals(actorlog.GetString("storage.provider", "sqlite"), "sqlite", StringComparison.OrdinalIgnoreCase)) return;
+        if (string.Equals(actorlog.GetString("storage.provider", "sqlite"), "postgresql", StringComparison.OrdinalIgnoreCase))
+        {
+            PostgresStorage.Prepare(actorlog.GetString("storage.postgresql-connection-string"),
+                actorlog.GetString("storage.postgresql-schema"), actorlog.GetInt("broker-id"));
+            return;
+        }
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "actorlog.db")}");
         connection.Open();
         using var command = connection.CreateCommand();

@@ -4,21 +4,17 @@ using Xunit.Abstractions;
 
 namespace ActorLog.IntegrationTests.Infrastructure;
 
-/// <summary>Three (or more) real broker processes on free loopback ports, each with its own data dir.</summary>
-public sealed class ProcessCluster : IAsyncDisposable
+/// <summary>
+/// Three (or more) real broker processes on free loopback ports, each with its own data dir; <paramref name="brokerArgs"/>
+/// adds arguments to a broker's `actorlog node` command line (e.g. `--config FILE` for another log store).
+/// </summary>
+public sealed class ProcessCluster(int brokers, ITestOutputHelper output, Func<int, IEnumerable<string>>? brokerArgs = null) : IAsyncDisposable
 {
-    private readonly ITestOutputHelper _output;
+    private readonly ITestOutputHelper _output = output;
     private readonly string _root = Path.Combine(Path.GetTempPath(), "actorlog-it", Guid.NewGuid().ToString("N"));
-    private readonly int[] _ports;
+    private readonly int[] _ports = LoopbackPorts.Free(brokers);
 
-    public ProcessCluster(int brokers, ITestOutputHelper output)
-    {
-        _output = output;
-        _ports = LoopbackPorts.Free(brokers);
-        Nodes = new NodeProcess?[brokers];
-    }
-
-    public NodeProcess?[] Nodes { get; }
+    public NodeProcess?[] Nodes { get; } = new NodeProcess?[brokers];
 
     public string Seeds => string.Join(",", _ports.Select(p => $"127.0.0.1:{p}"));
 
@@ -27,7 +23,17 @@ public sealed class ProcessCluster : IAsyncDisposable
     public string DataDir(int brokerId) => Path.Combine(_root, $"broker-{brokerId}");
 
     public void Start(int brokerId) =>
-        Nodes[brokerId - 1] = NodeProcess.Start(brokerId, _ports[brokerId - 1], Seeds, DataDir(brokerId));
+        Nodes[brokerId - 1] = NodeProcess.Start(brokerId, _ports[brokerId - 1], Seeds, DataDir(brokerId),
+            brokerArgs?.Invoke(brokerId).ToArray() ?? []);
+
+    /// <summary>A file beside the data dirs (a broker config file), deleted with them.</summary>
+    public string WriteFile(string name, string text)
+    {
+        Directory.CreateDirectory(_root);
+        var path = Path.Combine(_root, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
 
     public async Task StartAllAsync()
     {

@@ -183,6 +183,42 @@ public sealed class BrokerConfigTests : IDisposable
         Assert.Contains("mongo", Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = unknown }, NoEnv)).Message);
     }
 
+    [Fact]
+    public void Each_broker_gets_its_own_postgresql_schema_unless_one_is_configured()
+    {
+        var pg = WriteFile("pg.conf", """actorlog.storage { provider = postgresql, postgresql-connection-string = "Host=db;Database=log" }""");
+        var c = BrokerConfig.Build(new BrokerOptions { ConfigFile = pg, BrokerId = 7 }, NoEnv);
+        foreach (var section in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql", "akka.persistence.query.journal.sql" })
+        {
+            Assert.Equal("broker_7", c.GetString($"{section}.default.schema-name"));
+            Assert.Equal("PostgreSQL.15", c.GetString($"{section}.provider-name"));
+            Assert.Equal("default", c.GetString($"{section}.table-mapping"));
+        }
+        // The effective schema is where PrepareStorage creates and claims it.
+        Assert.Equal("broker_7", c.GetString("actorlog.storage.postgresql-schema"));
+    }
+
+    [Theory]
+    [InlineData("Broker_1")]
+    [InlineData("broker-1")]
+    [InlineData("1broker")]
+    [InlineData("pg_broker")]
+    [InlineData("a\"; DROP SCHEMA public; --")]
+    public void A_postgresql_schema_that_would_need_quoting_is_refused(string schema)
+    {
+        var pg = WriteFile("pg.conf", $$"""actorlog.storage { provider = postgresql, postgresql-connection-string = "Host=db", postgresql-schema = "{{schema.Replace("\"", "\\\"")}}" }""");
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = pg }, NoEnv));
+        Assert.Contains("postgresql-schema", e.Message);
+    }
+
+    [Fact]
+    public void A_malformed_postgresql_connection_string_is_refused_before_connecting()
+    {
+        var pg = WriteFile("pg.conf", """actorlog.storage { provider = postgresql, postgresql-connection-string = "Hots=db;Port=5432" }""");
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = pg }, NoEnv));
+        Assert.Contains("not a valid Npgsql connection string", e.Message);
+    }
+
     [Theory]
     [InlineData("actorlog { broker-id = 3")]
     [InlineData("actorlog.seeds = [ \"a:1\"")]
