@@ -9,8 +9,9 @@ using static ActorLog.Groups.GroupProtocol;
 namespace ActorLog.IntegrationTests;
 
 /// <summary>
-/// `actorlog groups` against three broker processes. There is no group consumer in the CLI yet, so the test is the
-/// group's member itself, with the client's raw group calls: it joins, commits, and leaves when the test says so.
+/// `actorlog groups` against three broker processes. The test is the group's member itself, with the client's raw
+/// group calls, so it joins, commits and leaves exactly when the test says so; at the end a `consume --group`
+/// process sees its topic deleted.
 /// </summary>
 [Collection(ProcessCollection.Name)]
 public sealed class GroupsCliTests(ITestOutputHelper output)

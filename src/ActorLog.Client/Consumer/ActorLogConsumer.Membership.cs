@@ -82,7 +82,7 @@ public sealed partial class ActorLogConsumer
             // Stop reading them first, then commit where reading stopped: committing first would let records
             // fetched meanwhile be returned here and again by the next owner, which starts at the commit.
             var final = TakePositions(revoked);
-            if (_options.AutoCommit) await CommitAsync(final, ct);
+            if (_options.AutoCommit) await CommitPositionsAsync(final, ct);
             if (_options.OnRevoked is { } onRevoked) await onRevoked(revoked);
         }
         if (added.Count == 0) return revoked.Count > 0;
@@ -127,7 +127,7 @@ public sealed partial class ActorLogConsumer
             await Task.Delay(_options.AutoCommitInterval, ct);
             try
             {
-                await CommitPositionsAsync(null, ct);
+                await CommitOwnedAsync(ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -136,12 +136,12 @@ public sealed partial class ActorLogConsumer
         }
     }
 
-    /// <summary>Commits the positions (of the given partitions, or all owned) that moved since their last commit.</summary>
-    private async Task<OffsetCommitResult?> CommitPositionsAsync(IReadOnlyCollection<TopicPartition>? only, CancellationToken ct)
+    /// <summary>Commits the positions of every owned partition that moved since its last commit.</summary>
+    private async Task<OffsetCommitResult?> CommitOwnedAsync(CancellationToken ct)
     {
         Dictionary<TopicPartition, long> positions;
-        lock (_gate) positions = _positions.Where(p => only is null || only.Contains(p.Key)).ToDictionary();
-        return await CommitAsync(positions, ct);
+        lock (_gate) positions = new Dictionary<TopicPartition, long>(_positions);
+        return await CommitPositionsAsync(positions, ct);
     }
 
     /// <summary>Removes partitions from what is read (no record of them is returned after this) and gives their positions.</summary>
@@ -156,7 +156,7 @@ public sealed partial class ActorLogConsumer
     }
 
     /// <summary>Commits those of <paramref name="positions"/> that are known (not -1) and moved since their last commit.</summary>
-    private async Task<OffsetCommitResult?> CommitAsync(IReadOnlyDictionary<TopicPartition, long> positions, CancellationToken ct)
+    private async Task<OffsetCommitResult?> CommitPositionsAsync(IReadOnlyDictionary<TopicPartition, long> positions, CancellationToken ct)
     {
         string member;
         int epoch;

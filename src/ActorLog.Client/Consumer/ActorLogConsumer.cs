@@ -108,7 +108,7 @@ public sealed partial class ActorLogConsumer : IAsyncDisposable
     /// <summary>Commits the position of every owned partition (the offset of the next record to read).</summary>
     public async Task CommitAsync(CancellationToken ct = default)
     {
-        var result = await CommitPositionsAsync(null, ct);
+        var result = await CommitOwnedAsync(ct);
         if (result?.Error is { } error) throw new ActorLogException(error);
         if (result?.Partitions.FirstOrDefault(p => p.Error is not null) is { Error: { } partitionError }) throw new ActorLogException(partitionError);
     }
@@ -145,7 +145,7 @@ public sealed partial class ActorLogConsumer : IAsyncDisposable
         if (member.Length == 0) return;
         // As on a revocation: stop returning records, then commit where reading stopped.
         var final = TakePositions(owned);
-        if (_options.AutoCommit) await CommitAsync(final, CancellationToken.None);
+        if (_options.AutoCommit) await CommitPositionsAsync(final, CancellationToken.None);
         if (owned.Count > 0 && _options.OnRevoked is { } onRevoked) await onRevoked(owned);
         await _client.GroupHeartbeatAsync(new ConsumerGroupHeartbeat(_group, member, -1, _topics, _options.Assignor, 0, owned));
     }
