@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ActorLog.Cli.Commands;
 using ActorLog.Cli.Processes;
 using ActorLog.Client;
+using ActorLog.Common;
 using ActorLog.Hosting;
 
 namespace ActorLog.Cli.Chaos;
@@ -39,7 +40,7 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
             }
             await cluster.WaitUntilUpAsync(TimeSpan.FromSeconds(120), ct);
             client = await ActorLogClient.ConnectAsync(cluster.Bootstrap, ct: ct);
-            await client.CreateTopicAsync(ChaosSettings.Topic, settings.Partitions, ChaosSettings.ReplicationFactor, ChaosSettings.MinInsyncReplicas, 0, ct);
+            await CreateTopic(client, ct);
             await WaitTopicInSync(client, ct);
             return await ProduceKillAndCheck(cluster, client, stopProducing, ct);
         }
@@ -136,6 +137,30 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter progress)
     }
 
     /// <summary>Until every partition of the new topic has a leader and all replicas in sync, so the first kill hits a healthy topic.</summary>
+    /// <summary>
+    /// Every broker was reported up by one gateway, but the controller decides from its own view of the cluster, which
+    /// may not show the last broker up yet (gossip reaches brokers at different times, more so on a loaded machine):
+    /// while it counts fewer live brokers than the replication factor, ask again rather than give up the run.
+    /// </summary>
+    private async Task CreateTopic(ActorLogClient client, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await client.CreateTopicAsync(ChaosSettings.Topic, settings.Partitions, ChaosSettings.ReplicationFactor,
+                    ChaosSettings.MinInsyncReplicas, 0, ct);
+                return;
+            }
+            catch (ActorLogException e) when (e.Code == ErrorCode.InvalidReplicationFactor && DateTime.UtcNow < deadline)
+            {
+                Log($"create topic: {e.Message}; the controller does not see every broker up yet, asking again");
+                await Task.Delay(500, ct);
+            }
+        }
+    }
+
     private async Task WaitTopicInSync(ActorLogClient client, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
