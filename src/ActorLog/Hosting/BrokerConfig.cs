@@ -112,7 +112,8 @@ public static class BrokerConfig
         switch (provider)
         {
             case "sqlite":
-                var cs = Quote($"Data Source={Path.Combine(dataDir, "actorlog.db")}");
+                var cs = Quote(SqliteJournal.ConnectionString(dataDir));
+                SqliteJournal.ParseSynchronous(actorlog.GetString("storage.sqlite-synchronous", "normal"));
                 // SQLite has one writer per file: concurrent journal transactions would only wait on its lock.
                 // Parameters, not SQL literals, for multi-row inserts: a batch payload inlined as hex text costs
                 // more CPU to build and to parse than the write itself. A fresh data connection per write instead
@@ -164,7 +165,7 @@ public static class BrokerConfig
                 actorlog.GetString("storage.postgresql-schema"), actorlog.GetInt("broker-id"));
             return;
         }
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "actorlog.db")}");
+        using var connection = new SqliteConnection(SqliteJournal.ConnectionString(dataDir));
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";

@@ -38,6 +38,9 @@ public static class BrokerHosting
         services.AddAkka(BrokerConfig.SystemName, builder =>
         {
             builder.AddHocon(config, HoconAddMode.Prepend);
+            var actorlog = config.GetConfig("actorlog");
+            if (string.Equals(actorlog.GetString("storage.provider", "sqlite"), "sqlite", StringComparison.OrdinalIgnoreCase))
+                builder.AddSetup(SqliteJournal.Setup(actorlog.GetString("data-dir"), actorlog.GetString("storage.sqlite-synchronous", "normal")));
             builder.WithActors((system, registry) => StartBrokerActors(system, registry));
         });
         return services;

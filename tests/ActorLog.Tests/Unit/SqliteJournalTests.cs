@@ -1,0 +1,60 @@
+using Akka.Persistence.Sql.Config;
+using LinqToDB;
+using LinqToDB.Data;
+using Microsoft.Data.Sqlite;
+using ActorLog.Hosting;
+using Xunit;
+
+namespace ActorLog.Tests.Unit;
+
+public sealed class SqliteJournalTests : IDisposable
+{
+    private static readonly Dictionary<string, string?> NoEnv = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("actorlog-sqlite-journal-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>What SQLite reports for PRAGMA synchronous on a connection opened with the journal's DataOptions.</summary>
+    private long SynchronousSeenByTheJournal(string mode)
+    {
+        var setup = SqliteJournal.Setup(_dir, mode);
+        Assert.True(setup.TryGetDataOptionsFor(SqliteJournal.JournalPluginId, out var options));
+        using var db = new DataConnection(options!);
+        return db.Execute<long>("PRAGMA synchronous;");
+    }
+
+    [Theory]
+    [InlineData("off", 0)]
+    [InlineData("normal", 1)]
+    [InlineData("FULL", 2)]
+    [InlineData("extra", 3)]
+    public void Every_journal_connection_gets_the_configured_synchronous_mode(string mode, long expected)
+    {
+        // SQLite's own default is full (2): anything else proves the interceptor ran on this connection.
+        Assert.Equal(expected, SynchronousSeenByTheJournal(mode));
+    }
+
+    [Fact]
+    public void The_journal_writes_the_file_in_the_data_dir()
+    {
+        SynchronousSeenByTheJournal("normal");
+        Assert.True(File.Exists(Path.Combine(_dir, SqliteJournal.FileName)));
+    }
+
+    [Fact]
+    public void Normal_is_the_default_and_an_unknown_mode_is_refused_naming_the_setting()
+    {
+        var c = BrokerConfig.Build(new BrokerOptions { DataDir = _dir }, NoEnv);
+        Assert.Equal("normal", c.GetString("actorlog.storage.sqlite-synchronous"));
+
+        var file = Path.Combine(_dir, "bad.conf");
+        File.WriteAllText(file, "actorlog.storage.sqlite-synchronous = sometimes");
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { DataDir = _dir, ConfigFile = file }, NoEnv));
+        Assert.Contains("actorlog.storage.sqlite-synchronous", e.Message);
+        Assert.Contains("sometimes", e.Message);
+    }
+}
