@@ -22,8 +22,17 @@ public sealed partial class ActorLogClient
     public Consumer.ActorLogConsumer Consumer(string groupId, IReadOnlyList<string> topics, Consumer.ConsumerOptions? options = null) =>
         new(this, groupId, topics, options ?? new Consumer.ConsumerOptions());
 
-    public Task<HeartbeatResult> GroupHeartbeatAsync(ConsumerGroupHeartbeat heartbeat, CancellationToken ct = default) =>
-        GroupRequestAsync<HeartbeatResult>(heartbeat, r => r.Error, ct);
+    /// <remarks>
+    /// A join without a member id gets one here, before the first try (KIP-1082: the member chooses its id). Group
+    /// requests are sent again when no answer comes in time; a join sent again under the same id rejoins the same
+    /// member, where one without an id would add a second member that holds partitions until its session expires.
+    /// </remarks>
+    public Task<HeartbeatResult> GroupHeartbeatAsync(ConsumerGroupHeartbeat heartbeat, CancellationToken ct = default)
+    {
+        if (heartbeat.MemberEpoch == JoinEpoch && heartbeat.MemberId.Length == 0)
+            heartbeat = heartbeat with { MemberId = Guid.NewGuid().ToString("N") };
+        return GroupRequestAsync<HeartbeatResult>(heartbeat, r => r.Error, ct);
+    }
 
     public Task<OffsetCommitResult> CommitOffsetsAsync(string groupId, string memberId, int memberEpoch,
         IReadOnlyList<PartitionOffset> offsets, CancellationToken ct = default) =>

@@ -48,6 +48,14 @@ public sealed class ClusterView
         else _unreachableSince.TryAdd(node, nowMs);
     }
 
+    /// <summary>The incarnation (UniqueAddress uid) of the member that is broker <paramref name="brokerId"/> and Up, if any.</summary>
+    public long? IncarnationOf(int brokerId)
+    {
+        foreach (var (node, (status, id)) in _members)
+            if (id == brokerId && status is MemberStatus.Up or MemberStatus.WeaklyUp) return node.Uid;
+        return null;
+    }
+
     /// <summary>Brokers that are Up (or WeaklyUp) and reachable: candidates for replicas and leadership.</summary>
     public IReadOnlyDictionary<int, Address> LiveBrokers() => LiveBrokers(0, TimeSpan.Zero);
 

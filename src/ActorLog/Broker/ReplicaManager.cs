@@ -120,10 +120,23 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
             }
     }
 
+    /// <summary>
+    /// Partitions whose replica ran before in this broker process: their next instance tells the controller so, and
+    /// leads only at a new epoch (LeaderEpochClaims). All of them after this manager itself restarted.
+    /// </summary>
+    private readonly HashSet<TopicPartition> _ranBefore = new();
+    private bool _managerRestarted;
+
+    protected override void PostRestart(Exception reason)
+    {
+        _managerRestarted = true;
+        base.PostRestart(reason);
+    }
+
     private IActorRef GetOrStart(TopicPartition tp)
     {
         if (_replicas.TryGetValue(tp, out var existing)) return existing;
-        var replica = Context.ActorOf(ReplicaActor.Props(tp, _settings, _controller), ChildName(tp));
+        var replica = Context.ActorOf(ReplicaActor.Props(tp, _settings, _controller, _managerRestarted || _ranBefore.Contains(tp)), ChildName(tp));
         Context.Watch(replica);
         _replicas[tp] = replica;
         _sent.Remove(tp);
@@ -139,6 +152,7 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
         _replicas.Remove(tp);
         _sent.Remove(tp);
         var wasDeleting = _deleting.Remove(tp);
+        if (!wasDeleting) _ranBefore.Add(tp);
         if (!wasDeleting) _log.Warning("{0}: replica stopped unexpectedly; restarting it from its journal", tp);
         // Restart (after a journal failure) or start a recreated topic once the old replica is gone.
         Timers.StartSingleTimer(nameof(Reconcile), Reconcile.Instance, wasDeleting ? TimeSpan.Zero : TimeSpan.FromSeconds(1));

@@ -3,6 +3,7 @@ using Akka.Event;
 using ActorLog.Broker;
 using ActorLog.Common;
 using ActorLog.Metadata;
+using ActorLog.Replication;
 using static ActorLog.Controller.ControllerProtocol;
 
 namespace ActorLog.Controller;
@@ -146,5 +147,29 @@ public sealed partial class ControllerActor
         Write(_metadata.WithTopic(topic), $"ISR of {cmd.Partition} → [{string.Join(",", updated.Isr)}]", ok => replyTo.Tell(ok
             ? new AlterIsrResult(cmd.Partition, updated, null)
             : new AlterIsrResult(cmd.Partition, null, new ErrorInfo(ErrorCode.RequestTimedOut, "ISR change not confirmed by a majority"))));
+    }
+
+    /// <summary>See <see cref="ClaimLeaderEpoch"/> and <see cref="LeaderEpochClaims"/>.</summary>
+    private void OnClaimLeaderEpoch(ClaimLeaderEpoch cmd)
+    {
+        var current = _metadata.Find(cmd.Partition);
+        if (current is null)
+        {
+            Sender.Tell(new LeaderEpochClaimed(cmd.Partition, null, new ErrorInfo(ErrorCode.UnknownTopicOrPartition, $"Unknown partition {cmd.Partition}")));
+            return;
+        }
+        var granted = _grantedTo.TryGetValue(cmd.Partition, out var g) ? g : ((int, long)?)null;
+        if (!LeaderEpochClaims.NeedsNewEpoch(current, cmd.BrokerId, cmd.Incarnation, cmd.Restarted, granted))
+        {
+            Sender.Tell(new LeaderEpochClaimed(cmd.Partition, current, null));
+            return;
+        }
+        var updated = current with { LeaderEpoch = current.LeaderEpoch + 1 };
+        var topic = _metadata.Topics[cmd.Partition.Topic].WithPartition(updated);
+        var replyTo = Sender;
+        Write(_metadata.WithTopic(topic), $"{cmd.Partition}: leader {cmd.BrokerId} started a new replica instance, epoch {current.LeaderEpoch} → {updated.LeaderEpoch}",
+            ok => replyTo.Tell(ok
+                ? new LeaderEpochClaimed(cmd.Partition, updated, null)
+                : new LeaderEpochClaimed(cmd.Partition, null, new ErrorInfo(ErrorCode.RequestTimedOut, "Leader epoch claim not confirmed by a majority"))));
     }
 }

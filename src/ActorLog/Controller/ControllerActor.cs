@@ -38,6 +38,9 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
     private readonly ClusterView _view = new();
+
+    /// <summary>Per partition, the (epoch, broker incarnation) this controller gave its leadership to (LeaderEpochClaims).</summary>
+    private readonly Dictionary<Common.TopicPartition, (int Epoch, long Incarnation)> _grantedTo = new();
     private ClusterMetadata _metadata = ClusterMetadata.Empty;
     private IReadOnlySet<int> _knownBrokers = new HashSet<int>();
     private string? _lastLoadWait;
@@ -155,6 +158,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         Receive<AlterTopicConfig>(OnAlterTopicConfig);
         Receive<AddPartitions>(OnAddPartitions);
         Receive<AlterIsr>(OnAlterIsr);
+        Receive<ClaimLeaderEpoch>(OnClaimLeaderEpoch);
         Receive<ElectPreferredLeaders>(OnElectPreferred);
         Receive<EnsureOffsetsTopic>(OnEnsureOffsetsTopic);
         Receive<Elect>(e => ElectLeaders(e.Reason));
@@ -208,6 +212,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         var timeout = _settings.MetadataWriteTimeout;
         _replicator.Tell(Dsl.Update(MetadataKey.Key, new LWWRegister<ClusterMetadata>(self, ClusterMetadata.Empty, MetadataClock),
             new WriteMajority(timeout), register => register.WithValue(self, next, MetadataClock)));
+        RecordGrants(_metadata, next);
         _metadata = next;
         Become(() =>
         {
@@ -223,6 +228,24 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
             });
             ReceiveAny(_ => Stash.Stash());
         });
+    }
+
+    /// <summary>
+    /// Remembers which broker incarnation each new (leader, epoch) went to, so that a replica instance starting on it
+    /// can lead at that epoch without another bump (LeaderEpochClaims). Before the write is confirmed: a grant
+    /// recorded for a write that then fails only makes a later claim skip a bump for an epoch nobody led at.
+    /// </summary>
+    private void RecordGrants(ClusterMetadata before, ClusterMetadata after)
+    {
+        foreach (var topic in after.Topics.Values)
+            foreach (var p in topic.Partitions)
+            {
+                var tp = new Common.TopicPartition(topic.Name, p.Partition);
+                var old = before.Find(tp);
+                if (old is not null && old.Leader == p.Leader && old.LeaderEpoch == p.LeaderEpoch) continue;
+                if (p.Leader >= 0 && _view.IncarnationOf(p.Leader) is { } incarnation) _grantedTo[tp] = (p.LeaderEpoch, incarnation);
+                else _grantedTo.Remove(tp);
+            }
     }
 
     /// <summary>

@@ -30,6 +30,17 @@ public static class ControllerProtocol
     public sealed record AlterIsr(TopicPartition Partition, int LeaderBrokerId, int LeaderEpoch, IReadOnlyList<int> Isr)
         : IControllerCommand;
 
+    /// <summary>
+    /// A replica instance that just started asks for a leader epoch it may lead at (see
+    /// <see cref="Replication.LeaderEpochClaims"/>): <paramref name="Incarnation"/> is its broker's cluster incarnation
+    /// (UniqueAddress uid); <paramref name="Restarted"/> says an earlier instance of it ran in that incarnation.
+    /// Answered with <see cref="LeaderEpochClaimed"/>.
+    /// </summary>
+    public sealed record ClaimLeaderEpoch(TopicPartition Partition, int BrokerId, long Incarnation, bool Restarted) : IControllerCommand;
+
+    /// <summary>The partition as the controller has it after the claim (with a new epoch when the claimer leads and needed one).</summary>
+    public sealed record LeaderEpochClaimed(TopicPartition Partition, PartitionMetadata? Metadata, ErrorInfo? Error) : IActorLogMessage;
+
     public sealed record AlterIsrResult(TopicPartition Partition, PartitionMetadata? Metadata, ErrorInfo? Error) : IActorLogMessage;
 
     /// <summary>Moves leadership to each partition's preferred replica now (one topic, or all when Topic is null).</summary>

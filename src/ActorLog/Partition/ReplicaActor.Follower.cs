@@ -43,6 +43,7 @@ public sealed partial class ReplicaActor
         });
         Command<PartitionProtocol.GetPartitionState>(_ => Sender.Tell(StateReply("follower", null)));
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
+        CommandClaims();
         Command<ReplicaManagerProtocol.DeletePartition>(_ => DeleteAndStop());
         Command<ReplicaManagerProtocol.BrokerDown>(_ => { });
         CommandAny(msg => RejectNotReady(msg));

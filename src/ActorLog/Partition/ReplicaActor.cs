@@ -5,8 +5,10 @@ using Akka.Persistence;
 using ActorLog.Broker;
 using ActorLog.Common;
 using ActorLog.Configuration;
+using ActorLog.Controller;
 using ActorLog.Log;
 using ActorLog.Metadata;
+using ActorLog.Replication;
 
 namespace ActorLog.Partition;
 
@@ -37,11 +39,23 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
     /// <summary>Best known high watermark; a follower keeps the leader's so it can lead from there.</summary>
     private long _highWatermark;
 
-    public ReplicaActor(TopicPartition tp, ActorLogSettings settings, IActorRef controller)
+    /// <summary>An earlier instance of this replica ran in this broker process (it stopped after a journal failure).</summary>
+    private readonly bool _restarted;
+
+    /// <summary>The lowest epoch this instance may lead at; none until the controller answered its claim (LeaderEpochClaims).</summary>
+    private int _leadableFrom = int.MaxValue;
+
+    private sealed record ClaimTick
+    {
+        public static readonly ClaimTick Instance = new();
+    }
+
+    public ReplicaActor(TopicPartition tp, ActorLogSettings settings, IActorRef controller, bool restarted = false)
     {
         _tp = tp;
         _settings = settings;
         _controller = controller;
+        _restarted = restarted;
         _cluster = Cluster.Get(Context.System);
         _partitionLog = new PartitionLog(settings.LogCacheMaxBytes);
 
@@ -53,11 +67,12 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
             _log.Info("{0}: recovered {1} batches, log-end offset {2}, {3} batches ({4} bytes) cached", _tp, _partitionLog.BatchCount,
                 _partitionLog.LogEndOffset, _partitionLog.CachedBatchCount, _partitionLog.CachedBytes);
             Become(AwaitingRole);
+            ClaimLeaderEpoch();
         });
     }
 
-    public static Props Props(TopicPartition tp, ActorLogSettings settings, IActorRef controller) =>
-        Akka.Actor.Props.Create(() => new ReplicaActor(tp, settings, controller));
+    public static Props Props(TopicPartition tp, ActorLogSettings settings, IActorRef controller, bool restarted = false) =>
+        Akka.Actor.Props.Create(() => new ReplicaActor(tp, settings, controller, restarted));
 
     public static string PersistenceIdFor(TopicPartition tp) => $"partition-{tp.Topic}-{tp.Partition}";
 
@@ -91,7 +106,43 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
     private void AwaitingRole()
     {
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
+        CommandClaims();
         CommandAny(msg => RejectNotReady(msg));
+    }
+
+    /// <summary>Asks the controller for an epoch this instance may lead at; asked again until answered.</summary>
+    private void ClaimLeaderEpoch()
+    {
+        _controller.Tell(new ControllerProtocol.ClaimLeaderEpoch(_tp, BrokerId, _cluster.SelfUniqueAddress.Uid, _restarted));
+        Timers.StartPeriodicTimer(nameof(ClaimTick), ClaimTick.Instance, _settings.MetadataWriteTimeout + TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Every behaviour handles the claim's answer (it may come in any role).</summary>
+    private void CommandClaims()
+    {
+        Command<ControllerProtocol.LeaderEpochClaimed>(OnClaimAnswered);
+        Command<ClaimTick>(_ => _controller.Tell(new ControllerProtocol.ClaimLeaderEpoch(_tp, BrokerId, _cluster.SelfUniqueAddress.Uid, _restarted)));
+    }
+
+    private void OnClaimAnswered(ControllerProtocol.LeaderEpochClaimed claimed)
+    {
+        if (_leadableFrom != int.MaxValue) return; // a repeated claim's answer
+        if (claimed.Metadata is not { } m)
+        {
+            _log.Warning("{0}: leader epoch claim failed: {1}; asking again", _tp, claimed.Error);
+            return;
+        }
+        Timers.Cancel(nameof(ClaimTick));
+        _leadableFrom = LeaderEpochClaims.LeadableFrom(m, BrokerId);
+        _log.Info("{0}: may lead from epoch {1} (controller: leader {2}, epoch {3})", _tp, _leadableFrom, m.Leader, m.LeaderEpoch);
+        if (m.LeaderEpoch < _leaderEpoch || _config is null) return; // the replica manager brings the newer state
+        if (m.LeaderEpoch == _leaderEpoch)
+        {
+            // The assignment arrived first and we held back: lead now that the epoch is ours.
+            if (m.Leader == BrokerId && _leader is null) BecomeLeader(_assignment = m);
+            return;
+        }
+        OnAssignment(new ReplicaManagerProtocol.AssignmentChanged(m, _config));
     }
 
     /// <summary>Decides the role from an assignment; stale epochs are dropped loudly, an equal epoch keeps the role.</summary>
@@ -109,7 +160,13 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
         if (sameEpoch) return;
         StepDownIfLeader($"leader epoch {p.LeaderEpoch} started");
         _leaderEpoch = p.LeaderEpoch;
-        if (p.Leader == BrokerId) BecomeLeader(p);
+        if (p.Leader == BrokerId && p.LeaderEpoch >= _leadableFrom) BecomeLeader(p);
+        else if (p.Leader == BrokerId)
+        {
+            _log.Info("{0}: assigned leader at epoch {1}; waiting for the controller's answer to this instance's epoch claim", _tp, p.LeaderEpoch);
+            Timers.Cancel(nameof(SubscribeTick));
+            Become(AwaitingRole);
+        }
         else if (p.Leader >= 0) BecomeFollower(p);
         else
         {
@@ -137,6 +194,8 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
                 PartitionErrors.TryReply(read.Request, read.ReplyTo, error, _assignment?.Leader ?? -1, _leaderEpoch);
                 break;
             case ReplicaManagerProtocol.BrokerDown:
+            case ControllerProtocol.LeaderEpochClaimed:
+            case ClaimTick:
             case ReplicationProtocol.ReplicateBatch:
             case ReplicationProtocol.FollowerFetchResult:
             case FollowerRead:

@@ -104,6 +104,15 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
         {
             w.WriteTp(m.Partition); w.Write(m.LeaderBrokerId); w.Write(m.LeaderEpoch); w.WriteInts(m.Isr);
         }, r => new ControllerProtocol.AlterIsr(r.ReadTp(), r.ReadInt32(), r.ReadInt32(), r.ReadInts()));
+        Register<ControllerProtocol.ClaimLeaderEpoch>("CLE", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.BrokerId); w.Write(m.Incarnation); w.Write(m.Restarted);
+        }, r => new ControllerProtocol.ClaimLeaderEpoch(r.ReadTp(), r.ReadInt32(), r.ReadInt64(), r.ReadBoolean()));
+        Register<ControllerProtocol.LeaderEpochClaimed>("LEC", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.Metadata is not null); if (m.Metadata is not null) w.WritePartitionMetadata(m.Metadata);
+            w.WriteError(m.Error);
+        }, r => new ControllerProtocol.LeaderEpochClaimed(r.ReadTp(), r.ReadBoolean() ? r.ReadPartitionMetadata() : null, r.ReadError()));
         Register<ControllerProtocol.AlterIsrResult>("AIR", (w, m) =>
         {
             w.WriteTp(m.Partition); w.Write(m.Metadata is not null); if (m.Metadata is not null) w.WritePartitionMetadata(m.Metadata);
