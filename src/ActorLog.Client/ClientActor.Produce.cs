@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Remote;
+using ActorLog.Client.Produce;
 using ActorLog.Common;
 using ActorLog.Gateway;
 using ActorLog.Log;
@@ -67,22 +68,40 @@ internal sealed partial class ClientActor
         private static long NewProducerId() => Random.Shared.NextInt64(1, long.MaxValue);
     }
 
-    private void OnProduce(ClientProtocol.ProduceRecord request) => Dispatch(request, null);
+    /// <summary>Most records a drain takes before the actor turns to other messages (answers, metadata) again.</summary>
+    private const int MaxRecordsPerDrain = 10_000;
 
+    private readonly HashSet<PartitionKey> _touched = new();
+
+    /// <summary>
+    /// Takes what callers have handed over, then sends once per partition touched: everything that gathered while
+    /// the partition's batch was out goes in the next one.
+    /// </summary>
+    private void OnDrain()
+    {
+        _intake.BeginDrain();
+        for (var taken = 0; taken < MaxRecordsPerDrain && _intake.TryTake(out var request); taken++)
+            if (Dispatch(request, null) is { } key) _touched.Add(key);
+        if (!_intake.IsEmpty) Self.Tell(ProduceIntake.Drain.Instance);
+        foreach (var key in _touched) TrySend(key);
+        _touched.Clear();
+    }
+
+    /// <summary>Queues a record on its partition's accumulator; returns that partition, or null when the record is done with or waits.</summary>
     /// <param name="waitingSinceMs">When the record started waiting for its topic to appear in the metadata.</param>
-    private void Dispatch(ClientProtocol.ProduceRecord request, long? waitingSinceMs)
+    private PartitionKey? Dispatch(ClientProtocol.ProduceRecord request, long? waitingSinceMs)
     {
         if (!_topics.TryGetValue(request.Topic, out var topic))
         {
             // A topic just created reaches every broker's metadata within moments; only then is it unknown.
             if (waitingSinceMs is { } since && NowMs - since >= UnknownTopicWaitMs)
             {
-                request.Completion.TrySetException(new ActorLogException(ErrorCode.UnknownTopicOrPartition, $"Unknown topic '{request.Topic}'"));
-                return;
+                request.Delivery.Fail(new ActorLogException(ErrorCode.UnknownTopicOrPartition, $"Unknown topic '{request.Topic}'"));
+                return null;
             }
             _waitingForMetadata.Add((request, waitingSinceMs ?? NowMs));
             StartRefresh();
-            return;
+            return null;
         }
         var count = topic.Partitions.Count;
         int partition;
@@ -90,9 +109,9 @@ internal sealed partial class ClientActor
         {
             if (explicitPartition < 0 || explicitPartition >= count)
             {
-                request.Completion.TrySetException(new ActorLogException(ErrorCode.UnknownTopicOrPartition,
+                request.Delivery.Fail(new ActorLogException(ErrorCode.UnknownTopicOrPartition,
                     $"Topic '{topic.Name}' has partitions 0..{count - 1}; there is no partition {explicitPartition}"));
-                return;
+                return null;
             }
             partition = explicitPartition;
         }
@@ -102,14 +121,14 @@ internal sealed partial class ClientActor
         var size = request.Record.SizeInBytes;
         if (size > topic.Config.MaxMessageBytes)
         {
-            request.Completion.TrySetException(new ActorLogException(ErrorCode.RecordTooLarge,
+            request.Delivery.Fail(new ActorLogException(ErrorCode.RecordTooLarge,
                 $"A record of {size} bytes is larger than max.message.bytes = {topic.Config.MaxMessageBytes} of topic {topic.Name}"));
-            return;
+            return null;
         }
         var pk = new PartitionKey(new TopicPartition(topic.Name, partition), request.Acks);
         if (!_accumulators.TryGetValue(pk, out var acc)) _accumulators[pk] = acc = new Accumulator();
         acc.Queue.AddLast(new Pending(request, size));
-        TrySend(pk);
+        return pk;
     }
 
     /// <summary>Kafka's sticky partitioner for records without a key: one partition until its batch is sent.</summary>
@@ -169,7 +188,7 @@ internal sealed partial class ClientActor
         if (key.Acks == Acks.None)
         {
             gateway.Tell(batch.Message, ActorRefs.NoSender);
-            foreach (var p in batch.Records) p.Request.Completion.TrySetResult(new DeliveryResult(key.Partition.Topic, key.Partition.Partition, -1));
+            foreach (var p in batch.Records) p.Request.Delivery.Succeed(new DeliveryResult(key.Partition.Topic, key.Partition.Partition, -1));
             return;
         }
         acc.InFlight++;
@@ -258,7 +277,7 @@ internal sealed partial class ClientActor
         if (done.Result is { Error: null } ok)
         {
             for (var i = 0; i < records.Count; i++)
-                records[i].Request.Completion.TrySetResult(new DeliveryResult(tp.Topic, tp.Partition, ok.BaseOffset + i));
+                records[i].Request.Delivery.Succeed(new DeliveryResult(tp.Topic, tp.Partition, ok.BaseOffset + i));
         }
         else
         {
@@ -280,7 +299,7 @@ internal sealed partial class ClientActor
             {
                 if (expired && error.Code.IsRetriable())
                     error = new ErrorInfo(ErrorCode.RequestTimedOut, $"{tp}: not acknowledged within the delivery timeout (last error {error})");
-                foreach (var p in records) p.Request.Completion.TrySetException(new ActorLogException(error));
+                foreach (var p in records) p.Request.Delivery.Fail(new ActorLogException(error));
                 if (done.Batch.Message.Batch.BaseSequence >= 0) acc.ResetProducer();
             }
         }
@@ -298,7 +317,7 @@ internal sealed partial class ClientActor
         while (acc.Queue.First is { } node && node.Value.Request.DeadlineMs <= now)
         {
             acc.Queue.RemoveFirst();
-            node.Value.Request.Completion.TrySetException(TimedOut());
+            node.Value.Request.Delivery.Fail(TimedOut());
         }
         if (acc.Retry.Count == 0) return;
         var expired = acc.Retry.Where(r => r.Value.Records.Min(p => p.Request.DeadlineMs) <= now).ToList();
@@ -308,7 +327,7 @@ internal sealed partial class ClientActor
             acc.Retry.Remove(sequence);
             var error = batch.LastError is null ? TimedOut()
                 : new ActorLogException(ErrorCode.RequestTimedOut, $"{key.Partition}: not acknowledged within the delivery timeout; last error {batch.LastError}");
-            foreach (var p in batch.Records) p.Request.Completion.TrySetException(error);
+            foreach (var p in batch.Records) p.Request.Delivery.Fail(error);
         }
         // Their sequence numbers are gaps now: later batches continue under a new producer id.
         acc.ResetProducer();

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Remote;
+using ActorLog.Client.Produce;
 using ActorLog.Common;
 using ActorLog.Gateway;
 using ActorLog.Log;
@@ -30,6 +31,7 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
     }
 
     private readonly ClientSettings _settings;
+    private readonly ProduceIntake _intake;
     private readonly List<string> _bootstrap;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<PartitionKey, Accumulator> _accumulators = new();
@@ -60,13 +62,14 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
     /// <summary>How long a record waits for an unknown topic to appear before it fails with UnknownTopicOrPartition.</summary>
     private const long UnknownTopicWaitMs = 2000;
 
-    public ClientActor(ClientSettings settings, IReadOnlyList<string> bootstrap, IActorRef bootstrapGateway)
+    public ClientActor(ClientSettings settings, IReadOnlyList<string> bootstrap, IActorRef bootstrapGateway, ProduceIntake intake)
     {
         _settings = settings;
+        _intake = intake;
         _bootstrap = bootstrap.ToList();
         _bootstrapGateway = bootstrapGateway;
 
-        Receive<ClientProtocol.ProduceRecord>(OnProduce);
+        Receive<ProduceIntake.Drain>(_ => OnDrain());
         Receive<BatchDone>(OnBatchDone);
         Receive<RefreshMetadata>(_ => { _metadataWaiters.Add(Sender); StartRefresh(); });
         Receive<MetadataArrived>(OnMetadata);
@@ -90,8 +93,8 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(ClientSettings settings, IReadOnlyList<string> bootstrap, IActorRef bootstrapGateway) =>
-        Akka.Actor.Props.Create(() => new ClientActor(settings, bootstrap, bootstrapGateway));
+    public static Props Props(ClientSettings settings, IReadOnlyList<string> bootstrap, IActorRef bootstrapGateway, ProduceIntake intake) =>
+        Akka.Actor.Props.Create(() => new ClientActor(settings, bootstrap, bootstrapGateway, intake));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -102,16 +105,26 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer(nameof(RetryTick), RetryTick.Instance, TimeSpan.FromMilliseconds(100));
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
         StartRefresh();
+        // After a restart: records handed over while the old instance failed are still in the intake.
+        if (!_intake.IsEmpty) Self.Tell(ProduceIntake.Drain.Instance);
     }
+
+    /// <summary>A failure of ours: no caller may wait for a record this instance forgot; the intake stays open.</summary>
+    protected override void PreRestart(Exception reason, object message) => FailForgotten();
 
     protected override void PostStop()
     {
+        FailForgotten();
+        _intake.Close();
+    }
+
+    private void FailForgotten()
+    {
         var error = new ActorLogException(ErrorCode.BrokerNotAvailable, "The client was closed before the record was acknowledged");
-        // Also on a restart after a failure of ours: no caller may wait for a record this actor forgot.
         foreach (var acc in _accumulators.Values)
             foreach (var p in acc.Queue.Concat(acc.Retry.Values.Concat(acc.Sent).SelectMany(b => b.Records)))
-                p.Request.Completion.TrySetException(error);
-        foreach (var (r, _) in _waitingForMetadata) r.Completion.TrySetException(error);
+                p.Request.Delivery.Fail(error);
+        foreach (var (r, _) in _waitingForMetadata) r.Delivery.Fail(error);
     }
 
     private string Describe() =>
@@ -180,7 +193,7 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
 
     private void FailWaiting(ErrorInfo error)
     {
-        foreach (var (request, _) in _waitingForMetadata) request.Completion.TrySetException(new ActorLogException(error));
+        foreach (var (request, _) in _waitingForMetadata) request.Delivery.Fail(new ActorLogException(error));
         _waitingForMetadata.Clear();
         foreach (var waiter in _metadataWaiters) waiter.Tell(new Status.Failure(new ActorLogException(error)));
         _metadataWaiters.Clear();

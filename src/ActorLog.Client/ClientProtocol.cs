@@ -1,4 +1,5 @@
 using Akka.Actor;
+using ActorLog.Client.Produce;
 using ActorLog.Common;
 using ActorLog.Gateway;
 using ActorLog.Log;
@@ -8,8 +9,8 @@ namespace ActorLog.Client;
 /// <summary>Messages between the client API and its client actor (same process; never serialized).</summary>
 internal static class ClientProtocol
 {
-    public sealed record ProduceRecord(string Topic, int? Partition, Record Record, Acks Acks,
-        TaskCompletionSource<DeliveryResult> Completion, long DeadlineMs);
+    /// <summary>A record handed to the client actor (through its <see cref="ProduceIntake"/>), and whom to tell how it went.</summary>
+    public sealed record ProduceRecord(string Topic, int? Partition, Record Record, Acks Acks, IDelivery Delivery, long DeadlineMs);
 
     /// <summary>Answers with a <see cref="Route"/>: the gateway of the partition's leader.</summary>
     public sealed record GetRoute(TopicPartition Partition, bool Refresh);
