@@ -120,7 +120,7 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
 
     private void FailForgotten()
     {
-        var error = new ActorLogException(ErrorCode.BrokerNotAvailable, "The client was closed before the record was acknowledged");
+        var error = ProduceIntake.ClientClosed();
         foreach (var acc in _accumulators.Values)
             foreach (var p in acc.Queue.Concat(acc.Retry.Values.Concat(acc.Sent).SelectMany(b => b.Records)))
                 p.Request.Delivery.Fail(error);

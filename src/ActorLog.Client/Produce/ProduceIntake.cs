@@ -26,7 +26,7 @@ internal sealed class ProduceIntake
         _queue.Enqueue(record);
         if (_closed)
         {
-            FailAll(Closed());
+            FailAll(ClientClosed());
             return;
         }
         if (Interlocked.Exchange(ref _signalled, 1) == 0) actor.Tell(Drain.Instance);
@@ -46,7 +46,7 @@ internal sealed class ProduceIntake
     public void Close()
     {
         _closed = true;
-        FailAll(Closed());
+        FailAll(ClientClosed());
     }
 
     private void FailAll(ActorLogException error)
@@ -54,6 +54,7 @@ internal sealed class ProduceIntake
         while (_queue.TryDequeue(out var record)) record.Delivery.Fail(error);
     }
 
-    private static ActorLogException Closed() =>
+    /// <summary>What a record the client can no longer deliver fails with (also those the client actor held).</summary>
+    public static ActorLogException ClientClosed() =>
         new(ErrorCode.BrokerNotAvailable, "The client was closed before the record was acknowledged");
 }
