@@ -30,7 +30,8 @@ internal sealed partial class ClientActor
 
     private readonly record struct PartitionKey(TopicPartition Partition, Acks Acks);
 
-    private sealed record Pending(ClientProtocol.ProduceRecord Request, int Size);
+    /// <summary>A record waiting in its partition's accumulator (a struct in a ring buffer: no allocation per record).</summary>
+    private readonly record struct Pending(ClientProtocol.ProduceRecord Request, int Size);
 
     /// <summary>
     /// One partition's produce state. Batches are numbered per (producer id, partition) as Kafka's idempotent
@@ -39,7 +40,7 @@ internal sealed partial class ClientActor
     /// </summary>
     private sealed class Accumulator
     {
-        public readonly LinkedList<Pending> Queue = new();
+        public readonly Queue<Pending> Queue = new();
         public readonly SortedDictionary<int, SentBatch> Retry = new();
         public readonly HashSet<SentBatch> Sent = new(ReferenceEqualityComparer.Instance);
         public int InFlight;
@@ -127,7 +128,7 @@ internal sealed partial class ClientActor
         }
         var pk = new PartitionKey(new TopicPartition(topic.Name, partition), request.Acks);
         if (!_accumulators.TryGetValue(pk, out var acc)) _accumulators[pk] = acc = new Accumulator();
-        acc.Queue.AddLast(new Pending(request, size));
+        acc.Queue.Enqueue(new Pending(request, size));
         return pk;
     }
 
@@ -164,19 +165,21 @@ internal sealed partial class ClientActor
         }
         while (acc.Queue.Count > 0 && acc.Retry.Count == 0 && acc.RetriesInFlight == 0 && acc.InFlight < _settings.MaxInFlightPerPartition)
         {
-            var records = new List<Pending>();
+            var maxBytes = Math.Min(_settings.BatchMaxBytes, topic.Config.MaxMessageBytes);
+            var records = new List<Pending>(Math.Min(acc.Queue.Count, 4096));
             var bytes = 0;
-            while (acc.Queue.First is { } node && (records.Count == 0 || bytes + node.Value.Size <= Math.Min(_settings.BatchMaxBytes, topic.Config.MaxMessageBytes)))
+            while (acc.Queue.TryPeek(out var next) && (records.Count == 0 || bytes + next.Size <= maxBytes))
             {
-                records.Add(node.Value);
-                bytes += node.Value.Size;
-                acc.Queue.RemoveFirst();
+                records.Add(next);
+                bytes += next.Size;
+                acc.Queue.Dequeue();
             }
+            var batchRecords = new Record[records.Count];
+            for (var i = 0; i < batchRecords.Length; i++) batchRecords[i] = records[i].Request.Record;
             if (_sticky.TryGetValue(key.Partition.Topic, out var sticky) && sticky == key.Partition.Partition) _sticky.Remove(key.Partition.Topic);
             // acks=0 gets no answer, so it cannot take part in sequencing.
             var idempotent = key.Acks != Acks.None;
-            var batch = new RecordBatch(0, -1, idempotent ? acc.ProducerId : -1, idempotent ? acc.NextSequence : -1,
-                records.Select(p => p.Request.Record).ToArray());
+            var batch = new RecordBatch(0, -1, idempotent ? acc.ProducerId : -1, idempotent ? acc.NextSequence : -1, batchRecords);
             var produce = new PartitionProtocol.Produce(key.Partition, (short)key.Acks, (int)_settings.RequestTimeout.TotalMilliseconds, batch);
             if (idempotent) acc.NextSequence += records.Count;
             Send(key, acc, gateway, new SentBatch(produce, records, false) { SentTo = (leader, epoch, NowMs) });
@@ -314,10 +317,10 @@ internal sealed partial class ClientActor
         ActorLogException? timedOut = null;
         ActorLogException TimedOut() => timedOut ??= new ActorLogException(ErrorCode.RequestTimedOut,
             $"{key.Partition}: the record was not acknowledged within the delivery timeout" + (acc.BlockedBy is null ? "" : $"; {acc.BlockedBy.Message}"));
-        while (acc.Queue.First is { } node && node.Value.Request.DeadlineMs <= now)
+        while (acc.Queue.TryPeek(out var head) && head.Request.DeadlineMs <= now)
         {
-            acc.Queue.RemoveFirst();
-            node.Value.Request.Delivery.Fail(TimedOut());
+            acc.Queue.Dequeue();
+            head.Request.Delivery.Fail(TimedOut());
         }
         if (acc.Retry.Count == 0) return;
         var expired = acc.Retry.Where(r => r.Value.Records.Min(p => p.Request.DeadlineMs) <= now).ToList();

@@ -1,7 +1,9 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Akka.Persistence.Sql.Config;
 using LinqToDB;
 using LinqToDB.Interceptors;
+using Microsoft.Data.Sqlite;
 
 namespace ActorLog.Hosting;
 
@@ -41,22 +43,41 @@ public static class SqliteJournal
         return setup;
     }
 
+    /// <summary>
+    /// Sets the pragma on each native SQLite connection once. Microsoft.Data.Sqlite pools native handles, and a
+    /// pooled handle keeps its pragma, so running the statement at every open (every journal write) was an extra
+    /// statement per write for nothing.
+    /// </summary>
     private sealed class SynchronousPragma(string mode) : ConnectionInterceptor
     {
         private readonly string _sql = $"PRAGMA synchronous = {mode};";
+        private readonly ConditionalWeakTable<object, object> _configured = new();
 
         public override void ConnectionOpened(ConnectionEventData eventData, DbConnection connection)
         {
+            if (AlreadySet(connection)) return;
             using var command = connection.CreateCommand();
             command.CommandText = _sql;
             command.ExecuteNonQuery();
+            Remember(connection);
         }
 
         public override async Task ConnectionOpenedAsync(ConnectionEventData eventData, DbConnection connection, CancellationToken cancellationToken)
         {
+            if (AlreadySet(connection)) return;
             await using var command = connection.CreateCommand();
             command.CommandText = _sql;
             await command.ExecuteNonQueryAsync(cancellationToken);
+            Remember(connection);
+        }
+
+        /// <summary>The native handle outlives the ADO.NET connection object in the pool; other providers always run it.</summary>
+        private bool AlreadySet(DbConnection connection) =>
+            connection is SqliteConnection { Handle: { } handle } && _configured.TryGetValue(handle, out _);
+
+        private void Remember(DbConnection connection)
+        {
+            if (connection is SqliteConnection { Handle: { } handle }) _configured.AddOrUpdate(handle, this);
         }
     }
 }

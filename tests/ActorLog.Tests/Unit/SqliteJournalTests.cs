@@ -39,6 +39,21 @@ public sealed class SqliteJournalTests : IDisposable
     }
 
     [Fact]
+    public void Pooled_and_concurrent_connections_all_have_the_mode()
+    {
+        // The pragma runs once per native handle: a handle reused from the pool keeps it, a second one gets its own.
+        var setup = SqliteJournal.Setup(_dir, "off");
+        Assert.True(setup.TryGetDataOptionsFor(SqliteJournal.JournalPluginId, out var options));
+        for (var i = 0; i < 3; i++)
+        {
+            using var first = new DataConnection(options!);
+            using var second = new DataConnection(options!);
+            Assert.Equal(0L, first.Execute<long>("PRAGMA synchronous;"));
+            Assert.Equal(0L, second.Execute<long>("PRAGMA synchronous;"));
+        }
+    }
+
+    [Fact]
     public void The_journal_writes_the_file_in_the_data_dir()
     {
         SynchronousSeenByTheJournal("normal");
