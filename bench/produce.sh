@@ -12,7 +12,7 @@
 # to the fourth million. The figures are for the warmed cluster; WARMUP=0 shows the cold ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DLL=src/ActorLog.Cli/bin/Release/net10.0/ActorLog.Cli.dll
+DLL=${DLL:-src/ActorLog.Cli/bin/Release/net10.0/ActorLog.Cli.dll}   # DLL=... measures another build
 WARMUP=${WARMUP:-1}
 DATA=$(mktemp -d /tmp/actorlog-bench.XXXXXX)
 [ -n "${NO_BUILD:-}" ] || dotnet build src/ActorLog.Cli -c Release -v q -nologo >/dev/null

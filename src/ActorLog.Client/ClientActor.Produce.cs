@@ -25,6 +25,9 @@ internal sealed partial class ClientActor
     {
         /// <summary>The leader (broker id, epoch) it was sent to and when: a leader change in the metadata resends it.</summary>
         public (int Broker, int Epoch, long AtMs) SentTo { get; init; } = (-1, -1, 0);
+
+        /// <summary>The actor it went to (the leader's replica, or its broker's gateway): if that replica stops, it is resent.</summary>
+        public IActorRef? Via { get; init; }
     }
 
 
@@ -155,13 +158,14 @@ internal sealed partial class ClientActor
             return;
         }
         acc.BlockedBy = null;
+        var target = ProduceTarget(key.Partition, leader, gateway);
         // Retries first, in sequence order; new batches only once no retry is outstanding.
         while (acc.Retry.Count > 0 && acc.InFlight < _settings.MaxInFlightPerPartition)
         {
             var (sequence, retry) = acc.Retry.First();
             acc.Retry.Remove(sequence);
             acc.RetriesInFlight++;
-            Send(key, acc, gateway, retry with { IsRetry = true, SentTo = (leader, epoch, NowMs) });
+            Send(key, acc, target, retry with { IsRetry = true, SentTo = (leader, epoch, NowMs) });
         }
         while (acc.Queue.Count > 0 && acc.Retry.Count == 0 && acc.RetriesInFlight == 0 && acc.InFlight < _settings.MaxInFlightPerPartition)
         {
@@ -182,21 +186,22 @@ internal sealed partial class ClientActor
             var batch = new RecordBatch(0, -1, idempotent ? acc.ProducerId : -1, idempotent ? acc.NextSequence : -1, batchRecords);
             var produce = new PartitionProtocol.Produce(key.Partition, (short)key.Acks, (int)_settings.RequestTimeout.TotalMilliseconds, batch);
             if (idempotent) acc.NextSequence += records.Count;
-            Send(key, acc, gateway, new SentBatch(produce, records, false) { SentTo = (leader, epoch, NowMs) });
+            Send(key, acc, target, new SentBatch(produce, records, false) { SentTo = (leader, epoch, NowMs) });
         }
     }
 
-    private void Send(PartitionKey key, Accumulator acc, IActorRef gateway, SentBatch batch)
+    private void Send(PartitionKey key, Accumulator acc, IActorRef target, SentBatch batch)
     {
         if (key.Acks == Acks.None)
         {
-            gateway.Tell(batch.Message, ActorRefs.NoSender);
+            target.Tell(batch.Message, ActorRefs.NoSender);
             foreach (var p in batch.Records) p.Request.Delivery.Succeed(new DeliveryResult(key.Partition.Topic, key.Partition.Partition, -1));
             return;
         }
+        batch = batch with { Via = target };
         acc.InFlight++;
         acc.Sent.Add(batch);
-        gateway.Ask<PartitionProtocol.ProduceResult>(batch.Message, _settings.RequestTimeout + TimeSpan.FromSeconds(1))
+        target.Ask<PartitionProtocol.ProduceResult>(batch.Message, _settings.RequestTimeout + TimeSpan.FromSeconds(1))
             .PipeTo(Self, success: r => new BatchDone(key, batch, r, null), failure: e => new BatchDone(key, batch, null, e));
     }
 

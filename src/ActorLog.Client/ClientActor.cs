@@ -71,6 +71,8 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
 
         Receive<ProduceIntake.Drain>(_ => OnDrain());
         Receive<BatchDone>(OnBatchDone);
+        Receive<ReplicaResolved>(OnReplicaResolved);
+        Receive<Terminated>(OnReplicaTerminated);
         Receive<RefreshMetadata>(_ => { _metadataWaiters.Add(Sender); StartRefresh(); });
         Receive<MetadataArrived>(OnMetadata);
         Receive<GatewayResolved>(OnGatewayResolved);
@@ -131,6 +133,7 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         $"gateways [{string.Join(",", _gateways.Keys.Order())}], resolving [{string.Join(",", _resolving)}], refreshing {_refreshing}, " +
         $"brokers [{string.Join(",", _metadata.Brokers.Select(b => $"{b.Id}:{b.Status}"))}], waiting for metadata {_waitingForMetadata.Count}, " +
         $"leaders [{string.Join(",", _metadata.Topics.SelectMany(t => t.Partitions.Select(p => $"{t.Name}/{p.Partition}->{p.Leader}")))}], " +
+        $"routes [{DescribeRoutes()}], " +
         string.Join("; ", _accumulators.Select(a => $"{a.Key.Partition}/{a.Key.Acks}: queued {a.Value.Queue.Count}, retry {a.Value.Retry.Count}, " +
             $"sent {a.Value.Sent.Count}, in flight {a.Value.InFlight}, retries in flight {a.Value.RetriesInFlight}"));
 

@@ -4,6 +4,7 @@ using Akka.DistributedData;
 using Akka.Event;
 using ActorLog.Common;
 using ActorLog.Configuration;
+using ActorLog.Gateway;
 using ActorLog.Metadata;
 using ActorLog.Partition;
 
@@ -63,6 +64,10 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
         Receive<ClusterEvent.IReachabilityEvent>(_ => { });
         Receive<Terminated>(OnTerminated);
         Receive<IPartitionMessage>(Route);
+        Receive<GatewayProtocol.ResolveReplica>(r => Sender.Tell(new GatewayProtocol.ReplicaLocation(r.Partition,
+            _replicas.TryGetValue(r.Partition, out var replica) && !_deleting.Contains(r.Partition)
+                ? replica.Path.ToSerializationFormatWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress)
+                : null)));
     }
 
     public static Props Props(ActorLogSettings settings, IActorRef controller) =>

@@ -44,6 +44,12 @@ public sealed class GatewayActor : ReceiveActor
         // The controller's answer to our EnsureOffsetsTopic: the metadata brings the topic anyway.
         Receive<ControllerProtocol.TopicResult>(_ => { });
         Receive<GroupProtocol.ListGroups>(_ => OnListGroups(controller, partitionRegion, groupRegion));
+        // Only this broker's own replica: a client asks the broker it will send to (the partition's leader).
+        Receive<ResolveReplica>(r =>
+        {
+            if (_metadata.Find(r.Partition)?.Replicas.Contains(brokerId) == true) replicaManager.Forward(r);
+            else Sender.Tell(new ReplicaLocation(r.Partition, null));
+        });
         Receive<IPartitionMessage>(m =>
         {
             if (_metadata.Find(m.Partition)?.Replicas.Contains(brokerId) == true) replicaManager.Forward(m);

@@ -15,6 +15,15 @@ public static class GatewayProtocol
 
     public sealed record DescribeTopic(string Name) : IActorLogMessage;
 
+    /// <summary>
+    /// Asks a leader's broker where its replica actor of a partition is, so a client can send produce batches to it
+    /// directly instead of through this gateway and the replica manager (two actor hops less per batch).
+    /// </summary>
+    public sealed record ResolveReplica(TopicPartition Partition) : IActorLogMessage;
+
+    /// <summary>The replica's full actor path (with its incarnation uid), or null when this broker holds no live replica of it.</summary>
+    public sealed record ReplicaLocation(TopicPartition Partition, string? ReplicaPath) : IActorLogMessage;
+
     public sealed record PartitionDescription(int Partition, int Leader, int LeaderEpoch, IReadOnlyList<int> Replicas,
         IReadOnlyList<int> Isr, long LogEndOffset, long HighWatermark) : IActorLogMessage;
 

@@ -129,6 +129,11 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
         }, r => new GatewayProtocol.MetadataResult(r.ReadList(BinaryProtocol.ReadBroker), r.ReadInt32(), r.ReadList(BinaryProtocol.ReadTopic), r.ReadError()));
         Register<GatewayProtocol.DescribeTopic>("D", (w, m) => w.Write(m.Name), r => new GatewayProtocol.DescribeTopic(r.ReadString()));
         Register<GatewayProtocol.PartitionDescription>("PD", WritePartitionDescription, ReadPartitionDescription);
+        Register<GatewayProtocol.ResolveReplica>("RR", (w, m) => w.WriteTp(m.Partition), r => new GatewayProtocol.ResolveReplica(r.ReadTp()));
+        Register<GatewayProtocol.ReplicaLocation>("RL", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.ReplicaPath is not null); if (m.ReplicaPath is not null) w.Write(m.ReplicaPath);
+        }, r => new GatewayProtocol.ReplicaLocation(r.ReadTp(), r.ReadBoolean() ? r.ReadString() : null));
         Register<GatewayProtocol.TopicDescription>("TD", (w, m) =>
         {
             w.Write(m.Name); w.Write(m.Config is not null); if (m.Config is not null) w.WriteTopicConfig(m.Config);

@@ -1,0 +1,90 @@
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using ActorLog.Broker;
+using ActorLog.Client;
+using ActorLog.Common;
+using ActorLog.Metadata;
+using ActorLog.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorLog.Tests.MultiNode;
+
+/// <summary>
+/// A client sends produce batches straight to the leader's replica actor once its gateway has said where it is. When
+/// that replica stops (here: stopped as after a journal failure; the replica manager starts a new one) the client drops
+/// the route, resends what was waiting on it, and finds the new replica: every record acknowledged once, gap-free.
+/// </summary>
+[Collection(MultiNodeCollection.Name)]
+public sealed partial class DirectProduceRouteSpec(ITestOutputHelper output)
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    private const string Topic = "direct";
+    private static readonly TopicPartition Tp = new(Topic, 0);
+
+    [Fact(Timeout = 180_000)]
+    public async Task Batches_go_to_the_leader_replica_and_follow_it_when_it_is_replaced()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(3);
+        await using var client = await cluster.ConnectAsync();
+        var created = await client.CreateTopicAsync(Topic, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2);
+        var leader = created.Partitions[0].Leader;
+        var replicaPath = $"/user/{ReplicaManager.Name}/{Uri.EscapeDataString(Tp.EntityId)}";
+
+        var acked = new List<long>();
+        acked.AddRange(await ProduceAsync(client, 0, 50));
+        var first = await RouteAsync(client, leader, previous: null);
+        var replica = await cluster.System(leader - 1).ActorSelection(replicaPath).ResolveOne(TimeSpan.FromSeconds(5));
+        Assert.EndsWith(replicaPath + "#" + replica.Path.Uid, first);
+        output.WriteLine($"route: {first}");
+
+        // Records sent while the replica is being replaced: some go to the stopped one and must be resent.
+        var sending = ProduceAsync(client, 50, 200);
+        replica.Tell(PoisonPill.Instance);
+        acked.AddRange(await sending);
+        acked.AddRange(await ProduceAsync(client, 250, 50));
+
+        var second = await RouteAsync(client, leader, previous: first);
+        output.WriteLine($"route after the replica was replaced: {second}");
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), acked.Order());
+
+        var read = new List<string>();
+        while (read.Count < 300)
+        {
+            var batch = await client.FetchAsync(Topic, 0, read.Count, TimeSpan.FromSeconds(1));
+            read.AddRange(batch.Records.Select(r => ProduceCommandText(r.Value)));
+        }
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"record-{i}").Order(), read.Order());
+        Assert.Equal(300, read.Distinct().Count());
+    }
+
+    private static async Task<List<long>> ProduceAsync(ActorLogClient client, int from, int count)
+    {
+        var sends = Enumerable.Range(from, count).Select(i => client.ProduceAsync(Topic, null, $"record-{i}", Acks.All, 0)).ToList();
+        var offsets = new List<long>();
+        foreach (var send in sends) offsets.Add((await send).Offset);
+        return offsets;
+    }
+
+    /// <summary>The client's direct route to the partition's replica on the leader's broker, once it has one (and a new one when given the previous).</summary>
+    private static async Task<string> RouteAsync(ActorLogClient client, int leader, string? previous)
+    {
+        string? route = null;
+        await Eventually.Async(async () =>
+        {
+            var state = await client.DescribeStateAsync();
+            var match = RouteText().Match(state);
+            Assert.True(match.Success && match.Groups["broker"].Value == leader.ToString(), $"no direct route yet: {state}");
+            Assert.NotEqual(previous, match.Groups["path"].Value);
+            route = match.Groups["path"].Value;
+        }, WaitLimit, PollInterval);
+        return route!;
+    }
+
+    private static string ProduceCommandText(byte[]? bytes) => bytes is null ? "" : System.Text.Encoding.UTF8.GetString(bytes);
+
+    [GeneratedRegex(@"direct/0 → broker (?<broker>\d+) (?<path>akka\.tcp://[^,\]]+)")]
+    private static partial Regex RouteText();
+}
