@@ -28,6 +28,9 @@ internal sealed partial class ClientActor
 
         /// <summary>The actor it went to (the leader's replica, or its broker's gateway): if that replica stops, it is resent.</summary>
         public IActorRef? Via { get; init; }
+
+        /// <summary>This send's id, echoed in the answer (a resend gets a new one, so a late answer to the old is ignored).</summary>
+        public long CorrelationId { get; init; }
     }
 
 
@@ -198,11 +201,36 @@ internal sealed partial class ClientActor
             foreach (var p in batch.Records) p.Request.Delivery.Succeed(new DeliveryResult(key.Partition.Topic, key.Partition.Partition, -1));
             return;
         }
-        batch = batch with { Via = target };
+        // Sent with this actor as the sender and a correlation id, not with an Ask: no temporary actor per batch here,
+        // and the broker resolves one stable sender path instead of a new temporary one for every answer.
+        batch = batch with { Via = target, CorrelationId = ++_lastCorrelationId };
         acc.InFlight++;
         acc.Sent.Add(batch);
-        target.Ask<PartitionProtocol.ProduceResult>(batch.Message, _settings.RequestTimeout + TimeSpan.FromSeconds(1))
-            .PipeTo(Self, success: r => new BatchDone(key, batch, r, null), failure: e => new BatchDone(key, batch, null, e));
+        _awaitingAnswer[batch.CorrelationId] = (key, batch);
+        target.Tell(batch.Message with { CorrelationId = batch.CorrelationId }, Self);
+    }
+
+    private long _lastCorrelationId;
+
+    /// <summary>Sent batches by correlation id until answered, resent, or past the request timeout.</summary>
+    private readonly Dictionary<long, (PartitionKey Key, SentBatch Batch)> _awaitingAnswer = new();
+
+    private void OnProduceResult(PartitionProtocol.ProduceResult result)
+    {
+        if (_awaitingAnswer.Remove(result.CorrelationId, out var sent)) OnBatchDone(new BatchDone(sent.Key, sent.Batch, result, null));
+    }
+
+    /// <summary>Batches unanswered past the request timeout (plus a second for the broker's own timeout answer) fail as an Ask would have.</summary>
+    private void ExpireUnanswered()
+    {
+        if (_awaitingAnswer.Count == 0) return;
+        var limitMs = (long)(_settings.RequestTimeout + TimeSpan.FromSeconds(1)).TotalMilliseconds;
+        var now = NowMs;
+        foreach (var (id, sent) in _awaitingAnswer.Where(a => now - a.Value.Batch.SentTo.AtMs >= limitMs).ToList())
+        {
+            _awaitingAnswer.Remove(id);
+            OnBatchDone(new BatchDone(sent.Key, sent.Batch, null, new TimeoutException($"no answer within {limitMs} ms")));
+        }
     }
 
     /// <summary>
@@ -267,6 +295,7 @@ internal sealed partial class ClientActor
     private void Resend(PartitionKey key, Accumulator acc, SentBatch batch, ErrorInfo why)
     {
         acc.Sent.Remove(batch);
+        _awaitingAnswer.Remove(batch.CorrelationId);
         acc.InFlight--;
         if (batch.IsRetry) acc.RetriesInFlight--;
         acc.Retry[batch.Message.Batch.BaseSequence] = batch with { LastError = why };

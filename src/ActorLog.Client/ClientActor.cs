@@ -70,7 +70,7 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         _bootstrapGateway = bootstrapGateway;
 
         Receive<ProduceIntake.Drain>(_ => OnDrain());
-        Receive<BatchDone>(OnBatchDone);
+        Receive<PartitionProtocol.ProduceResult>(OnProduceResult);
         Receive<ReplicaResolved>(OnReplicaResolved);
         Receive<Terminated>(OnReplicaTerminated);
         Receive<RefreshMetadata>(_ => { _metadataWaiters.Add(Sender); StartRefresh(); });
@@ -84,6 +84,7 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         Receive<DescribeState>(_ => Sender.Tell(Describe()));
         Receive<RetryTick>(_ =>
         {
+            ExpireUnanswered();
             foreach (var key in _accumulators.Keys.ToList()) TrySend(key);
             if (_waitingForMetadata.Count > 0 && NowMs - _lastRefreshMs >= MetadataRetryMs) StartRefresh();
             // A leader that died takes its answers with it: while a batch waits unusually long, ask whether the

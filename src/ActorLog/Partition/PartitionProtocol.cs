@@ -17,10 +17,18 @@ public static class PartitionProtocol
     /// Acks: 0 = no answer, 1 = the leader persisted, -1 = all in-sync replicas persisted. The batch's offsets
     /// and epoch are the leader's to set; its producer id and sequence make retries idempotent.
     /// </summary>
-    public sealed record Produce(TopicPartition Partition, short Acks, int TimeoutMs, RecordBatch Batch) : IPartitionMessage;
+    public sealed record Produce(TopicPartition Partition, short Acks, int TimeoutMs, RecordBatch Batch) : IPartitionMessage
+    {
+        /// <summary>Echoed in the answer, so a client can send with itself as sender instead of an Ask per batch (0: none).</summary>
+        public long CorrelationId { get; init; }
+    }
 
     public sealed record ProduceResult(TopicPartition Partition, long BaseOffset, ErrorInfo? Error,
-        int LeaderHint = -1, int LeaderEpochHint = -1) : IActorLogMessage;
+        int LeaderHint = -1, int LeaderEpochHint = -1) : IActorLogMessage
+    {
+        /// <summary>The answered request's <see cref="Produce.CorrelationId"/>.</summary>
+        public long CorrelationId { get; init; }
+    }
 
     /// <summary>
     /// Reads from <see cref="Offset"/>; waits up to MaxWaitMs when nothing is below the high watermark yet

@@ -15,6 +15,9 @@ public sealed partial class ReplicaActor
     private sealed record PendingAck(long RequiredOffset, IActorRef ReplyTo, long BaseOffset, long DeadlineMs)
     {
         public long SinceMs { get; } = Environment.TickCount64;
+
+        /// <summary>The produce request's correlation id, echoed in the answer.</summary>
+        public long CorrelationId { get; init; }
     }
 
     private sealed record ParkedFetch(long Id, PartitionProtocol.Fetch Request, IActorRef ReplyTo);
@@ -143,8 +146,9 @@ public sealed partial class ReplicaActor
                 OnWritesDrained();
                 return;
             }
-            if (produce.Acks == 1) replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, persisted.BaseOffset, null));
-            else if (produce.Acks == -1) _pendingAcks.Enqueue(new PendingAck(persisted.NextOffset, replyTo, persisted.BaseOffset, deadline));
+            if (produce.Acks == 1) replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, persisted.BaseOffset, null) { CorrelationId = produce.CorrelationId });
+            else if (produce.Acks == -1)
+                _pendingAcks.Enqueue(new PendingAck(persisted.NextOffset, replyTo, persisted.BaseOffset, deadline) { CorrelationId = produce.CorrelationId });
             foreach (var f in _leader.Followers.Values) PumpFollower(f);
             if (_leader.OnLocalAppend(_partitionLog.LogEndOffset)) OnHighWatermarkAdvanced();
         });
@@ -160,14 +164,18 @@ public sealed partial class ReplicaActor
             return;
         }
         if (produce.Acks == 1 || check.NextOffset <= _highWatermark)
-            replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, check.BaseOffset, null));
+            replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, check.BaseOffset, null) { CorrelationId = produce.CorrelationId });
         else if (produce.Acks == -1)
-            _pendingAcks.Enqueue(new PendingAck(check.NextOffset, replyTo, check.BaseOffset, NowMs + Math.Max(1, produce.TimeoutMs)));
+            _pendingAcks.Enqueue(new PendingAck(check.NextOffset, replyTo, check.BaseOffset, NowMs + Math.Max(1, produce.TimeoutMs))
+            {
+                CorrelationId = produce.CorrelationId,
+            });
     }
 
     private void Reply(PartitionProtocol.Produce produce, IActorRef replyTo, ErrorInfo error)
     {
-        if (produce.Acks != 0) replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, error, _assignment?.Leader ?? -1, _leaderEpoch));
+        if (produce.Acks != 0)
+            replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, error, _assignment?.Leader ?? -1, _leaderEpoch) { CorrelationId = produce.CorrelationId });
     }
 
     private ErrorInfo NotLeaderError() => new(ErrorCode.NotLeaderOrFollower,
@@ -185,7 +193,7 @@ public sealed partial class ReplicaActor
                 ? new ErrorInfo(ErrorCode.NotEnoughReplicasAfterAppend,
                     $"{_tp}: written, but the in-sync replicas shrank to {leader.InSyncReplicas.Count} < min.insync.replicas {_config.MinInsyncReplicas}")
                 : null;
-            ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, error is null ? ack.BaseOffset : -1, error));
+            ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, error is null ? ack.BaseOffset : -1, error) { CorrelationId = ack.CorrelationId });
         }
         if (_parkedFetches.Count == 0) return;
         foreach (var parked in _parkedFetches.Values.Where(f => f.Request.Offset < _highWatermark).ToList())
@@ -356,7 +364,10 @@ public sealed partial class ReplicaActor
         {
             _pendingAcks.Dequeue();
             ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, new ErrorInfo(ErrorCode.RequestTimedOut,
-                $"{_tp}: offset {ack.BaseOffset} was not replicated to the in-sync replicas [{string.Join(",", leader.InSyncReplicas)}] in time")));
+                $"{_tp}: offset {ack.BaseOffset} was not replicated to the in-sync replicas [{string.Join(",", leader.InSyncReplicas)}] in time"))
+            {
+                CorrelationId = ack.CorrelationId,
+            });
         }
     }
 
@@ -393,7 +404,7 @@ public sealed partial class ReplicaActor
         Timers.Cancel(nameof(IsrCheckTick));
         var error = NotLeaderError();
         while (_pendingAcks.TryDequeue(out var ack))
-            ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, error, _assignment?.Leader ?? -1, _leaderEpoch));
+            ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, error, _assignment?.Leader ?? -1, _leaderEpoch) { CorrelationId = ack.CorrelationId });
         foreach (var parked in _parkedFetches.Values)
             parked.ReplyTo.Tell(new PartitionProtocol.FetchResult(_tp, _highWatermark, _partitionLog.LogStartOffset,
                 Array.Empty<RecordBatch>(), error, _assignment?.Leader ?? -1, _leaderEpoch));

@@ -31,12 +31,16 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
 
         Register<PartitionProtocol.Produce>("P", (w, m) =>
         {
-            w.WriteTp(m.Partition); w.Write(m.Acks); w.Write(m.TimeoutMs); w.WriteBatch(m.Batch);
-        }, r => new PartitionProtocol.Produce(r.ReadTp(), r.ReadInt16(), r.ReadInt32(), r.ReadBatch()));
+            w.WriteTp(m.Partition); w.Write(m.Acks); w.Write(m.TimeoutMs); w.WriteBatch(m.Batch); w.Write(m.CorrelationId);
+        }, r => new PartitionProtocol.Produce(r.ReadTp(), r.ReadInt16(), r.ReadInt32(), r.ReadBatch()) { CorrelationId = r.ReadInt64() });
         Register<PartitionProtocol.ProduceResult>("PR", (w, m) =>
         {
             w.WriteTp(m.Partition); w.Write(m.BaseOffset); w.WriteError(m.Error); w.Write(m.LeaderHint); w.Write(m.LeaderEpochHint);
-        }, r => new PartitionProtocol.ProduceResult(r.ReadTp(), r.ReadInt64(), r.ReadError(), r.ReadInt32(), r.ReadInt32()));
+            w.Write(m.CorrelationId);
+        }, r => new PartitionProtocol.ProduceResult(r.ReadTp(), r.ReadInt64(), r.ReadError(), r.ReadInt32(), r.ReadInt32())
+        {
+            CorrelationId = r.ReadInt64(),
+        });
         Register<PartitionProtocol.Fetch>("F", (w, m) =>
         {
             w.WriteTp(m.Partition); w.Write(m.Offset); w.Write(m.MaxBytes); w.Write(m.MaxWaitMs);

@@ -87,6 +87,8 @@ internal static class SerializerSamples
         ["Produce/no-records"] = new PartitionProtocol.Produce(Tp, 0, 0, new RecordBatch(0, -1, -1, -1, Array.Empty<Record>())),
         ["ProduceResult"] = new PartitionProtocol.ProduceResult(Tp, 100, null),
         ["ProduceResult/error"] = new PartitionProtocol.ProduceResult(Tp, -1, Error, 2, 5),
+        ["Produce/correlated"] = new PartitionProtocol.Produce(Tp, 1, 30_000, new RecordBatch(0, -1, 5000, 12, new[] { Full })) { CorrelationId = 1L << 40 },
+        ["ProduceResult/correlated"] = new PartitionProtocol.ProduceResult(Tp, 7, null) { CorrelationId = 1L << 40 },
         ["Fetch"] = new PartitionProtocol.Fetch(Tp, 10, 1 << 20, 500),
         ["FetchResult"] = new PartitionProtocol.FetchResult(Tp, 50, 0, new[] { Batch, EmptyBatch }, null),
         ["FetchResult/error"] = new PartitionProtocol.FetchResult(Tp, -1, -1, Array.Empty<RecordBatch>(), Error, 3, 8),
