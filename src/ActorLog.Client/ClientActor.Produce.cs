@@ -206,31 +206,35 @@ internal sealed partial class ClientActor
         batch = batch with { Via = target, CorrelationId = ++_lastCorrelationId };
         acc.InFlight++;
         acc.Sent.Add(batch);
-        _awaitingAnswer[batch.CorrelationId] = (key, batch);
         target.Tell(batch.Message with { CorrelationId = batch.CorrelationId }, Self);
     }
 
     private long _lastCorrelationId;
 
-    /// <summary>Sent batches by correlation id until answered, resent, or past the request timeout.</summary>
-    private readonly Dictionary<long, (PartitionKey Key, SentBatch Batch)> _awaitingAnswer = new();
+    /// <summary>Answers come for acks=1 or acks=all batches (acks=0 gets none); a late answer to a resent batch matches nothing.</summary>
+    private static readonly Acks[] AnsweredAcks = [Acks.Leader, Acks.All];
 
     private void OnProduceResult(PartitionProtocol.ProduceResult result)
     {
-        if (_awaitingAnswer.Remove(result.CorrelationId, out var sent)) OnBatchDone(new BatchDone(sent.Key, sent.Batch, result, null));
+        foreach (var acks in AnsweredAcks)
+        {
+            var key = new PartitionKey(result.Partition, acks);
+            if (_accumulators.TryGetValue(key, out var acc) && acc.Sent.FirstOrDefault(b => b.CorrelationId == result.CorrelationId) is { } batch)
+            {
+                OnBatchDone(new BatchDone(key, batch, result, null));
+                return;
+            }
+        }
     }
 
     /// <summary>Batches unanswered past the request timeout (plus a second for the broker's own timeout answer) fail as an Ask would have.</summary>
     private void ExpireUnanswered()
     {
-        if (_awaitingAnswer.Count == 0) return;
         var limitMs = (long)(_settings.RequestTimeout + TimeSpan.FromSeconds(1)).TotalMilliseconds;
         var now = NowMs;
-        foreach (var (id, sent) in _awaitingAnswer.Where(a => now - a.Value.Batch.SentTo.AtMs >= limitMs).ToList())
-        {
-            _awaitingAnswer.Remove(id);
-            OnBatchDone(new BatchDone(sent.Key, sent.Batch, null, new TimeoutException($"no answer within {limitMs} ms")));
-        }
+        var overdue = _accumulators.SelectMany(a => a.Value.Sent.Where(b => now - b.SentTo.AtMs >= limitMs).Select(b => (a.Key, Batch: b))).ToList();
+        foreach (var (key, batch) in overdue)
+            OnBatchDone(new BatchDone(key, batch, null, new TimeoutException($"no answer within {limitMs} ms")));
     }
 
     /// <summary>
@@ -285,17 +289,28 @@ internal sealed partial class ClientActor
         var brokers = _metadata.Brokers.Where(b => b.Host == address.Host && b.Port == address.Port).Select(b => b.Id).ToHashSet();
         if (brokers.Count == 0) return;
         foreach (var id in brokers) _gateways.Remove(id);
-        foreach (var (key, acc) in _accumulators)
-            foreach (var batch in acc.Sent.Where(b => brokers.Contains(b.SentTo.Broker)).ToList())
-                Resend(key, acc, batch, new ErrorInfo(ErrorCode.BrokerNotAvailable, $"the connection to broker {batch.SentTo.Broker} was lost"));
+        ResendWhere(b => brokers.Contains(b.SentTo.Broker),
+            (_, b) => new ErrorInfo(ErrorCode.BrokerNotAvailable, $"the connection to broker {b.SentTo.Broker} was lost"));
         StartRefresh();
+    }
+
+    /// <summary>Resends every sent batch that matches (its answer will not come); returns the partitions touched.</summary>
+    private List<PartitionKey> ResendWhere(Func<SentBatch, bool> lost, Func<PartitionKey, SentBatch, ErrorInfo> why)
+    {
+        var touched = new List<PartitionKey>();
+        foreach (var (key, acc) in _accumulators)
+            foreach (var batch in acc.Sent.Where(lost).ToList())
+            {
+                Resend(key, acc, batch, why(key, batch));
+                if (!touched.Contains(key)) touched.Add(key);
+            }
+        return touched;
     }
 
     /// <summary>Stops waiting for a sent batch's answer (a late one is ignored) and queues it to be sent again first.</summary>
     private void Resend(PartitionKey key, Accumulator acc, SentBatch batch, ErrorInfo why)
     {
         acc.Sent.Remove(batch);
-        _awaitingAnswer.Remove(batch.CorrelationId);
         acc.InFlight--;
         if (batch.IsRetry) acc.RetriesInFlight--;
         acc.Retry[batch.Message.Batch.BaseSequence] = batch with { LastError = why };

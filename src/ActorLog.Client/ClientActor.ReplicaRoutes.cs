@@ -54,15 +54,9 @@ internal sealed partial class ClientActor
     {
         var stopped = terminated.ActorRef;
         foreach (var tp in _replicaRoutes.Where(r => stopped.Equals(r.Value.Replica)).Select(r => r.Key).ToList()) _replicaRoutes.Remove(tp);
-        var touched = new List<PartitionKey>();
-        foreach (var (key, acc) in _accumulators)
-            foreach (var batch in acc.Sent.Where(b => stopped.Equals(b.Via)).ToList())
-            {
-                Resend(key, acc, batch, new ErrorInfo(ErrorCode.NotLeaderOrFollower,
-                    $"the replica of {key.Partition} on broker {batch.SentTo.Broker} stopped before it answered"));
-                touched.Add(key);
-            }
-        foreach (var key in touched.Distinct()) TrySend(key);
+        var touched = ResendWhere(b => stopped.Equals(b.Via), (key, b) => new ErrorInfo(ErrorCode.NotLeaderOrFollower,
+            $"the replica of {key.Partition} on broker {b.SentTo.Broker} stopped before it answered"));
+        foreach (var key in touched) TrySend(key);
     }
 
     private string DescribeRoutes() => string.Join(", ", _replicaRoutes.OrderBy(r => r.Key.ToString()).Select(r =>

@@ -65,9 +65,7 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
         Receive<Terminated>(OnTerminated);
         Receive<IPartitionMessage>(Route);
         Receive<GatewayProtocol.ResolveReplica>(r => Sender.Tell(new GatewayProtocol.ReplicaLocation(r.Partition,
-            _replicas.TryGetValue(r.Partition, out var replica) && !_deleting.Contains(r.Partition)
-                ? replica.Path.ToSerializationFormatWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress)
-                : null)));
+            LiveReplica(r.Partition)?.Path.ToSerializationFormatWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress))));
     }
 
     public static Props Props(ActorLogSettings settings, IActorRef controller) =>
@@ -163,9 +161,12 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(nameof(Reconcile), Reconcile.Instance, wasDeleting ? TimeSpan.Zero : TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>This broker's replica of the partition, unless there is none or it is being deleted.</summary>
+    private IActorRef? LiveReplica(TopicPartition tp) => _replicas.TryGetValue(tp, out var replica) && !_deleting.Contains(tp) ? replica : null;
+
     private void Route(IPartitionMessage msg)
     {
-        if (_replicas.TryGetValue(msg.Partition, out var replica) && !_deleting.Contains(msg.Partition))
+        if (LiveReplica(msg.Partition) is { } replica)
         {
             replica.Forward(msg);
             return;

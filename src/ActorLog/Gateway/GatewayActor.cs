@@ -47,15 +47,17 @@ public sealed class GatewayActor : ReceiveActor
         // Only this broker's own replica: a client asks the broker it will send to (the partition's leader).
         Receive<ResolveReplica>(r =>
         {
-            if (_metadata.Find(r.Partition)?.Replicas.Contains(brokerId) == true) replicaManager.Forward(r);
+            if (HoldsReplica(r.Partition, brokerId)) replicaManager.Forward(r);
             else Sender.Tell(new ReplicaLocation(r.Partition, null));
         });
         Receive<IPartitionMessage>(m =>
         {
-            if (_metadata.Find(m.Partition)?.Replicas.Contains(brokerId) == true) replicaManager.Forward(m);
+            if (HoldsReplica(m.Partition, brokerId)) replicaManager.Forward(m);
             else partitionRegion.Forward(m);
         });
     }
+
+    private bool HoldsReplica(TopicPartition tp, int brokerId) => _metadata.Find(tp)?.Replicas.Contains(brokerId) == true;
 
     public static Props Props(int brokerId, IActorRef controller, IActorRef partitionRegion, IActorRef replicaManager, IActorRef groupRegion,
         GroupSettings groupSettings) =>

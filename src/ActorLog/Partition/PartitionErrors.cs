@@ -13,8 +13,7 @@ internal static class PartitionErrors
         switch (msg)
         {
             case PartitionProtocol.Produce p:
-                if (p.Acks != 0)
-                    replyTo.Tell(new PartitionProtocol.ProduceResult(p.Partition, -1, error, leaderHint, epochHint) { CorrelationId = p.CorrelationId });
+                if (p.Acks != 0) replyTo.Tell(p.Answer(-1, error, leaderHint, epochHint));
                 return true;
             case PartitionProtocol.Fetch f:
                 replyTo.Tell(new PartitionProtocol.FetchResult(f.Partition, -1, -1, Array.Empty<RecordBatch>(), error, leaderHint, epochHint));

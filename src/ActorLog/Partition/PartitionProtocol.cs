@@ -21,6 +21,10 @@ public static class PartitionProtocol
     {
         /// <summary>Echoed in the answer, so a client can send with itself as sender instead of an Ask per batch (0: none).</summary>
         public long CorrelationId { get; init; }
+
+        /// <summary>The answer to this request: every answer carries its correlation id.</summary>
+        public ProduceResult Answer(long baseOffset, ErrorInfo? error = null, int leaderHint = -1, int leaderEpochHint = -1) =>
+            new(Partition, baseOffset, error, leaderHint, leaderEpochHint) { CorrelationId = CorrelationId };
     }
 
     public sealed record ProduceResult(TopicPartition Partition, long BaseOffset, ErrorInfo? Error,

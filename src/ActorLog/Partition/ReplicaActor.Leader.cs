@@ -18,6 +18,9 @@ public sealed partial class ReplicaActor
 
         /// <summary>The produce request's correlation id, echoed in the answer.</summary>
         public long CorrelationId { get; init; }
+
+        public PartitionProtocol.ProduceResult Answer(TopicPartition tp, long baseOffset, ErrorInfo? error, int leaderHint = -1, int leaderEpochHint = -1) =>
+            new(tp, baseOffset, error, leaderHint, leaderEpochHint) { CorrelationId = CorrelationId };
     }
 
     private sealed record ParkedFetch(long Id, PartitionProtocol.Fetch Request, IActorRef ReplyTo);
@@ -146,7 +149,7 @@ public sealed partial class ReplicaActor
                 OnWritesDrained();
                 return;
             }
-            if (produce.Acks == 1) replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, persisted.BaseOffset, null) { CorrelationId = produce.CorrelationId });
+            if (produce.Acks == 1) replyTo.Tell(produce.Answer(persisted.BaseOffset));
             else if (produce.Acks == -1)
                 _pendingAcks.Enqueue(new PendingAck(persisted.NextOffset, replyTo, persisted.BaseOffset, deadline) { CorrelationId = produce.CorrelationId });
             foreach (var f in _leader.Followers.Values) PumpFollower(f);
@@ -164,7 +167,7 @@ public sealed partial class ReplicaActor
             return;
         }
         if (produce.Acks == 1 || check.NextOffset <= _highWatermark)
-            replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, check.BaseOffset, null) { CorrelationId = produce.CorrelationId });
+            replyTo.Tell(produce.Answer(check.BaseOffset));
         else if (produce.Acks == -1)
             _pendingAcks.Enqueue(new PendingAck(check.NextOffset, replyTo, check.BaseOffset, NowMs + Math.Max(1, produce.TimeoutMs))
             {
@@ -174,8 +177,7 @@ public sealed partial class ReplicaActor
 
     private void Reply(PartitionProtocol.Produce produce, IActorRef replyTo, ErrorInfo error)
     {
-        if (produce.Acks != 0)
-            replyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, error, _assignment?.Leader ?? -1, _leaderEpoch) { CorrelationId = produce.CorrelationId });
+        if (produce.Acks != 0) replyTo.Tell(produce.Answer(-1, error, _assignment?.Leader ?? -1, _leaderEpoch));
     }
 
     private ErrorInfo NotLeaderError() => new(ErrorCode.NotLeaderOrFollower,
@@ -193,7 +195,7 @@ public sealed partial class ReplicaActor
                 ? new ErrorInfo(ErrorCode.NotEnoughReplicasAfterAppend,
                     $"{_tp}: written, but the in-sync replicas shrank to {leader.InSyncReplicas.Count} < min.insync.replicas {_config.MinInsyncReplicas}")
                 : null;
-            ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, error is null ? ack.BaseOffset : -1, error) { CorrelationId = ack.CorrelationId });
+            ack.ReplyTo.Tell(ack.Answer(_tp, error is null ? ack.BaseOffset : -1, error));
         }
         if (_parkedFetches.Count == 0) return;
         foreach (var parked in _parkedFetches.Values.Where(f => f.Request.Offset < _highWatermark).ToList())
@@ -363,11 +365,8 @@ public sealed partial class ReplicaActor
         while (_pendingAcks.TryPeek(out var ack) && ack.DeadlineMs <= now)
         {
             _pendingAcks.Dequeue();
-            ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, new ErrorInfo(ErrorCode.RequestTimedOut,
-                $"{_tp}: offset {ack.BaseOffset} was not replicated to the in-sync replicas [{string.Join(",", leader.InSyncReplicas)}] in time"))
-            {
-                CorrelationId = ack.CorrelationId,
-            });
+            ack.ReplyTo.Tell(ack.Answer(_tp, -1, new ErrorInfo(ErrorCode.RequestTimedOut,
+                $"{_tp}: offset {ack.BaseOffset} was not replicated to the in-sync replicas [{string.Join(",", leader.InSyncReplicas)}] in time")));
         }
     }
 
@@ -404,7 +403,7 @@ public sealed partial class ReplicaActor
         Timers.Cancel(nameof(IsrCheckTick));
         var error = NotLeaderError();
         while (_pendingAcks.TryDequeue(out var ack))
-            ack.ReplyTo.Tell(new PartitionProtocol.ProduceResult(_tp, -1, error, _assignment?.Leader ?? -1, _leaderEpoch) { CorrelationId = ack.CorrelationId });
+            ack.ReplyTo.Tell(ack.Answer(_tp, -1, error, _assignment?.Leader ?? -1, _leaderEpoch));
         foreach (var parked in _parkedFetches.Values)
             parked.ReplyTo.Tell(new PartitionProtocol.FetchResult(_tp, _highWatermark, _partitionLog.LogStartOffset,
                 Array.Empty<RecordBatch>(), error, _assignment?.Leader ?? -1, _leaderEpoch));

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 using Akka.Actor;
 using ActorLog.Broker;
@@ -54,7 +55,7 @@ public sealed partial class DirectProduceRouteSpec(ITestOutputHelper output)
         while (read.Count < 300)
         {
             var batch = await client.FetchAsync(Topic, 0, read.Count, TimeSpan.FromSeconds(1));
-            read.AddRange(batch.Records.Select(r => ProduceCommandText(r.Value)));
+            read.AddRange(batch.Records.Select(r => Encoding.UTF8.GetString(r.Value!)));
         }
         Assert.Equal(Enumerable.Range(0, 300).Select(i => $"record-{i}").Order(), read.Order());
         Assert.Equal(300, read.Distinct().Count());
@@ -82,8 +83,6 @@ public sealed partial class DirectProduceRouteSpec(ITestOutputHelper output)
         }, WaitLimit, PollInterval);
         return route!;
     }
-
-    private static string ProduceCommandText(byte[]? bytes) => bytes is null ? "" : System.Text.Encoding.UTF8.GetString(bytes);
 
     [GeneratedRegex(@"direct/0 → broker (?<broker>\d+) (?<path>akka\.tcp://[^,\]]+)")]
     private static partial Regex RouteText();
