@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The produce benchmark of bench/RESULTS.md: a fresh 3-broker `actorlog dev` cluster on this machine, the three
-# target cases (RF 1 acks=1 and RF 3 acks=all at up to 1,000 records in flight, RF 3 acks=all one at a time),
+# target cases (RF 1 acks=1 and RF 3 acks=all at up to 1,000 records in flight, RF 3 acks=all one at a time) and
+# the one-at-a-time floor (RF 1 acks=1),
 # 100-byte values, 3 partitions, and the CPU seconds each broker and the client used for each case.
 #
 #   bash bench/produce.sh                 # build, start, warm up, measure, stop
@@ -61,3 +62,6 @@ echo "| --- | ---: | ---: | ---: | --- | ---: |"
 measure "RF 1 acks=1, 2,000,000 at 1,000 in flight" --topic rf1 --acks 1 --records 2000000 --warmup-records 500000
 measure "RF 3 acks=all, 1,000,000 at 1,000 in flight" --topic rf3 --acks all --records 1000000 --warmup-records 300000
 measure "RF 3 acks=all, 3,000 one at a time" --topic rf3 --acks all --records 3000 --in-flight 1 --warmup-records 1000
+# Not a target: the floor under the one-at-a-time case (one round trip to the leader and one journal write, no
+# replication), to show how much of its latency is the transport and scheduling rather than replication.
+measure "RF 1 acks=1, 3,000 one at a time (floor)" --topic rf1 --acks 1 --records 3000 --in-flight 1 --warmup-records 1000
