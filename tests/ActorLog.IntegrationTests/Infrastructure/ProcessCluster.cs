@@ -51,14 +51,23 @@ public sealed class ProcessCluster(int brokers, ITestOutputHelper output, Func<i
         return JsonDocument.Parse(result.StdOut).RootElement.Clone();
     }
 
+    /// <summary>
+    /// Waits until every running broker sees <paramref name="count"/> brokers up and a controller: asking through
+    /// one bootstrap list would read whichever broker answers first, and another could still be catching up.
+    /// </summary>
     public async Task WaitForBrokersUpAsync(int count, TimeSpan timeout)
     {
         await Eventually.Async(async () =>
         {
-            var status = await JsonAsync("cluster", "status");
-            var up = status.GetProperty("brokers").EnumerateArray().Count(b => b.GetProperty("status").GetString() == "up");
-            if (up != count || status.GetProperty("controller").GetInt32() < 0)
-                throw new InvalidOperationException($"{up} of {count} brokers up");
+            foreach (var node in Nodes.Where(n => n is { HasExited: false }))
+            {
+                var result = await ActorLogCli.RunAsync(null, "cluster", "status", "--bootstrap", $"127.0.0.1:{node!.Port}", "--output", "json");
+                if (result.ExitCode != 0) throw new InvalidOperationException($"broker {node.BrokerId}: cluster status failed: {result}");
+                var status = JsonDocument.Parse(result.StdOut).RootElement;
+                var up = status.GetProperty("brokers").EnumerateArray().Count(b => b.GetProperty("status").GetString() == "up");
+                if (up != count || status.GetProperty("controller").GetInt32() < 0)
+                    throw new InvalidOperationException($"broker {node.BrokerId} sees {up} of {count} brokers up");
+            }
         }, timeout);
     }
 
