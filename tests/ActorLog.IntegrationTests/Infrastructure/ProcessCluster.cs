@@ -41,14 +41,20 @@ public sealed class ProcessCluster(int brokers, ITestOutputHelper output, Func<i
         await WaitForBrokersUpAsync(Nodes.Length, TimeSpan.FromSeconds(90));
     }
 
-    public Task<ActorLogCli.Result> RunAsync(string? stdin, params string[] args) =>
-        ActorLogCli.RunAsync(stdin, new[] { "--bootstrap", Bootstrap }.Concat(args).ToArray());
+    public Task<ActorLogCli.Result> RunAsync(string? stdin, params string[] args) => RunViaAsync(Bootstrap, stdin, args);
 
-    public async Task<JsonElement> JsonAsync(params string[] args)
+    public Task<JsonElement> JsonAsync(params string[] args) => JsonViaAsync(Bootstrap, args);
+
+    private static Task<ActorLogCli.Result> RunViaAsync(string bootstrap, string? stdin, string[] args) =>
+        ActorLogCli.RunAsync(stdin, new[] { "--bootstrap", bootstrap }.Concat(args).ToArray());
+
+    /// <summary>An `actorlog ... --output json` command through <paramref name="bootstrap"/>; throws if it fails.</summary>
+    private static async Task<JsonElement> JsonViaAsync(string bootstrap, string[] args)
     {
-        var result = await RunAsync(null, args.Concat(new[] { "--output", "json" }).ToArray());
-        if (result.ExitCode != 0) throw new InvalidOperationException($"actorlog {string.Join(" ", args)} failed: {result}");
-        return JsonDocument.Parse(result.StdOut).RootElement.Clone();
+        var result = await RunViaAsync(bootstrap, null, args.Concat(new[] { "--output", "json" }).ToArray());
+        if (result.ExitCode != 0) throw new InvalidOperationException($"actorlog {string.Join(" ", args)} via {bootstrap} failed: {result}");
+        using var document = JsonDocument.Parse(result.StdOut);
+        return document.RootElement.Clone();
     }
 
     /// <summary>
@@ -61,9 +67,7 @@ public sealed class ProcessCluster(int brokers, ITestOutputHelper output, Func<i
         {
             foreach (var node in Nodes.Where(n => n is { HasExited: false }))
             {
-                var result = await ActorLogCli.RunAsync(null, "cluster", "status", "--bootstrap", $"127.0.0.1:{node!.Port}", "--output", "json");
-                if (result.ExitCode != 0) throw new InvalidOperationException($"broker {node.BrokerId}: cluster status failed: {result}");
-                var status = JsonDocument.Parse(result.StdOut).RootElement;
+                var status = await JsonViaAsync($"127.0.0.1:{node!.Port}", ["cluster", "status"]);
                 var up = status.GetProperty("brokers").EnumerateArray().Count(b => b.GetProperty("status").GetString() == "up");
                 if (up != count || status.GetProperty("controller").GetInt32() < 0)
                     throw new InvalidOperationException($"broker {node.BrokerId} sees {up} of {count} brokers up");
