@@ -5,6 +5,7 @@ using ActorLog.Client;
 using ActorLog.Common;
 using ActorLog.Log;
 using ActorLog.Metadata;
+using ActorLog.Partition;
 using ActorLog.Serialization;
 using Xunit;
 using Record = ActorLog.Log.Record;
@@ -142,6 +143,44 @@ public class ActorLogSerializerTests() : Akka.TestKit.Xunit2.TestKit(BrokerLikeC
         // Header 32 bytes (offset, epoch, producer id, sequence, count, payload length); per record:
         // timestamp 8, key 4+8, value 4+100, header count 4.
         Assert.Equal(32 + 100 * 128, bytes.Length);
+    }
+
+    private static RecordBatch BatchOf(int records, int valueSize)
+    {
+        var value = new byte[valueSize];
+        Random.Shared.NextBytes(value);
+        return new RecordBatch(0, -1, 9, 0, Enumerable.Range(0, records)
+            .Select(i => new Record(BitConverter.GetBytes((long)i), value, 1_732_500_000_000 + i, Record.NoHeaders)).ToArray());
+    }
+
+    [Fact]
+    public void Serializing_a_large_batch_allocates_little_more_than_its_bytes()
+    {
+        // 500 records of 100 bytes (~64 KB), a produce batch under load: every hop and journal write serializes one.
+        var serializer = Serializer;
+        var produce = new PartitionProtocol.Produce(new TopicPartition("t", 0), -1, 30_000, BatchOf(500, 100));
+        var expected = serializer.ToBinary(produce);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var bytes = serializer.ToBinary(produce);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(expected, bytes);
+        Assert.True(allocated < bytes.Length * 1.1 + 1024, $"{allocated:N0} bytes allocated for a {bytes.Length:N0}-byte message");
+    }
+
+    [Fact]
+    public void A_reused_buffer_never_leaks_an_earlier_message_into_a_later_one()
+    {
+        var serializer = Serializer;
+        var small = new PartitionProtocol.Produce(new TopicPartition("t", 1), 1, 5_000, BatchOf(2, 10));
+        var smallBytes = serializer.ToBinary(small);
+        // Larger than a thread keeps between calls (1 MiB), then smaller again: each result is exactly its own message.
+        foreach (var big in new[] { BatchOf(500, 100), BatchOf(3_000, 400) })
+        {
+            var bigBytes = serializer.ToBinary(big);
+            Assert.Equal(Structural.Flatten(big), Structural.Flatten(serializer.FromBinary(bigBytes, "B")));
+            Assert.Equal(smallBytes, serializer.ToBinary(small));
+        }
+        Assert.Equal(Structural.Flatten(small), Structural.Flatten(serializer.FromBinary(smallBytes, "P")));
     }
 
     // The journal stores these bytes: the encodings of persisted types must never change.
