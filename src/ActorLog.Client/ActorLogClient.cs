@@ -113,16 +113,16 @@ public sealed partial class ActorLogClient : IAsyncDisposable
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            var route = await _client.Ask<Route>(new GetRoute(tp, refresh), Settings.RequestTimeout, ct);
+            var route = await RouteAsync(tp, refresh, ct);
             ErrorInfo? error = route.Error;
-            if (route.Gateway is { } gateway)
+            if (route.Target is { } target)
             {
                 try
                 {
                     // A fetch is answered within its wait; a leader silent for a few seconds more has likely died,
                     // so ask the metadata again rather than wait out the whole request timeout (reads are safe to repeat).
                     var slack = Settings.RequestTimeout < FetchAnswerSlack ? Settings.RequestTimeout : FetchAnswerSlack;
-                    var result = await gateway.Ask<PartitionProtocol.FetchResult>(
+                    var result = await target.Ask<PartitionProtocol.FetchResult>(
                         new PartitionProtocol.Fetch(tp, offset, maxBytes, waitMs), wait + slack, ct);
                     if (result.Error is null) return ToRecords(tp, offset, result);
                     error = result.Error;
@@ -133,7 +133,7 @@ public sealed partial class ActorLogClient : IAsyncDisposable
                 }
             }
             if (error is null || !error.Code.IsRetriable() || DateTime.UtcNow > deadline) throw new ActorLogException(error!);
-            if (error.Code == ErrorCode.UnknownTopicOrPartition && route.Gateway is null)
+            if (error.Code == ErrorCode.UnknownTopicOrPartition && route.Target is null)
             {
                 // Our own copy of the metadata does not know the partition. The cluster's may be newer (a topic that
                 // grew: a group coordinator hands out new partitions at once), so wait for a fresh copy, once, before giving up.
@@ -146,6 +146,10 @@ public sealed partial class ActorLogClient : IAsyncDisposable
             await Task.Delay(100, ct);
         }
     }
+
+    /// <summary>Where requests for the partition's leader go now: its replica actor once known, else its gateway.</summary>
+    internal Task<Route> RouteAsync(TopicPartition tp, bool refresh = false, CancellationToken ct = default) =>
+        _client.Ask<Route>(new GetRoute(tp, refresh), Settings.RequestTimeout, ct);
 
     private static FetchedRecords ToRecords(TopicPartition tp, long offset, PartitionProtocol.FetchResult result)
     {

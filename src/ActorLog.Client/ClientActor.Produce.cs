@@ -161,7 +161,7 @@ internal sealed partial class ClientActor
             return;
         }
         acc.BlockedBy = null;
-        var target = ProduceTarget(key.Partition, leader, gateway);
+        var target = LeaderTarget(key.Partition, leader, gateway);
         // Retries first, in sequence order; new batches only once no retry is outstanding.
         while (acc.Retry.Count > 0 && acc.InFlight < _settings.MaxInFlightPerPartition)
         {

@@ -5,17 +5,18 @@ using ActorLog.Gateway;
 namespace ActorLog.Client;
 
 /// <summary>
-/// Produce batches go straight to the leader's replica actor once the client knows where it is: through the
-/// gateway they took two more actor hops on the leader's broker (gateway, replica manager), and every produce of the
-/// broker queued behind one gateway actor. The client asks the leader's gateway once per (partition, leader) and
-/// watches the replica it is told about; until the answer comes, or when that broker holds no live replica, batches
+/// Produce batches and fetches go straight to the leader's replica actor once the client knows where it is: through
+/// the gateway they took two more actor hops on the leader's broker (gateway, replica manager), and every request of
+/// the broker queued behind one gateway actor. The client asks the leader's gateway once per (partition, leader) and
+/// watches the replica it is told about; until the answer comes, or when that broker holds no live replica, requests
 /// go through the gateway as before. A replica that stops (restart after a journal failure, topic deleted, broker
 /// gone) ends in Terminated: its route is dropped and batches waiting on it are resent, same producer id and
-/// sequence, so nothing is lost or written twice.
+/// sequence, so nothing is lost or written twice. A fetch waiting on it is not resent: like one parked on a replica
+/// reached through the gateway, it ends at its deadline and the caller asks again (reads are safe to repeat).
 /// </summary>
 internal sealed partial class ClientActor
 {
-    /// <summary>Where a partition's produce batches go: the replica on the leader's broker, or null while unknown.</summary>
+    /// <summary>Where a partition's produce batches and fetches go: the replica on the leader's broker, or null while unknown.</summary>
     private sealed record ReplicaRoute(int Broker, IActorRef? Replica, long AskedAtMs);
 
     private sealed record ReplicaResolved(TopicPartition Partition, int Broker, GatewayProtocol.ReplicaLocation? Location);
@@ -26,7 +27,7 @@ internal sealed partial class ClientActor
     private readonly Dictionary<TopicPartition, ReplicaRoute> _replicaRoutes = new();
 
     /// <summary>The leader's replica when known; otherwise its gateway, asking (at most once a second) where the replica is.</summary>
-    private IActorRef ProduceTarget(TopicPartition tp, int leader, IActorRef gateway)
+    private IActorRef LeaderTarget(TopicPartition tp, int leader, IActorRef gateway)
     {
         if (_replicaRoutes.TryGetValue(tp, out var route) && route.Broker == leader)
         {

@@ -241,7 +241,7 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         }
         var (leader, _) = LeaderOf(request.Partition, topic.Partitions[request.Partition.Partition]);
         Sender.Tell(_gateways.TryGetValue(leader, out var gateway)
-            ? new Route(gateway, topic.Partitions.Count, null)
+            ? new Route(LeaderTarget(request.Partition, leader, gateway), topic.Partitions.Count, null)
             : new Route(null, topic.Partitions.Count, Blocked(request.Partition, topic, leader)));
     }
 }

@@ -12,10 +12,14 @@ internal static class ClientProtocol
     /// <summary>A record handed to the client actor (through its <see cref="ProduceIntake"/>), and whom to tell how it went.</summary>
     public sealed record ProduceRecord(string Topic, int? Partition, Record Record, Acks Acks, IDelivery Delivery, long DeadlineMs);
 
-    /// <summary>Answers with a <see cref="Route"/>: the gateway of the partition's leader.</summary>
+    /// <summary>Answers with a <see cref="Route"/>: where to send a request for the partition's leader.</summary>
     public sealed record GetRoute(TopicPartition Partition, bool Refresh);
 
-    public sealed record Route(IActorRef? Gateway, int PartitionCount, ErrorInfo? Error);
+    /// <summary>
+    /// <paramref name="Target"/> is the leader's replica actor once the client knows it, else the leader's gateway
+    /// (both answer partition requests); null with <paramref name="Error"/> when there is no reachable leader.
+    /// </summary>
+    public sealed record Route(IActorRef? Target, int PartitionCount, ErrorInfo? Error);
 
     /// <summary>Answers with the <see cref="GatewayProtocol.MetadataResult"/> after refreshing it.</summary>
     public sealed record RefreshMetadata;

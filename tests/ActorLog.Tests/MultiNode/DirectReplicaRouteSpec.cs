@@ -12,12 +12,13 @@ using Xunit.Abstractions;
 namespace ActorLog.Tests.MultiNode;
 
 /// <summary>
-/// A client sends produce batches straight to the leader's replica actor once its gateway has said where it is. When
-/// that replica stops (here: stopped as after a journal failure; the replica manager starts a new one) the client drops
-/// the route, resends what was waiting on it, and finds the new replica: every record acknowledged once, gap-free.
+/// A client sends produce batches and fetches straight to the leader's replica actor once its gateway has said where
+/// it is. When that replica stops (here: stopped as after a journal failure; the replica manager starts a new one) the
+/// client drops the route, resends what was waiting on it, and finds the new replica: every record acknowledged once,
+/// gap-free, and read back in order.
 /// </summary>
 [Collection(MultiNodeCollection.Name)]
-public sealed partial class DirectProduceRouteSpec(ITestOutputHelper output)
+public sealed partial class DirectReplicaRouteSpec(ITestOutputHelper output)
 {
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
@@ -59,6 +60,46 @@ public sealed partial class DirectProduceRouteSpec(ITestOutputHelper output)
         }
         Assert.Equal(Enumerable.Range(0, 300).Select(i => $"record-{i}").Order(), read.Order());
         Assert.Equal(300, read.Distinct().Count());
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Fetches_go_to_the_leader_replica_and_follow_it_when_it_is_replaced()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(3);
+        await using var producer = await cluster.ConnectAsync();
+        // The consumer never produces: any route it has, it found for its fetches.
+        await using var consumer = await cluster.ConnectAsync();
+        var created = await producer.CreateTopicAsync(Topic, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2);
+        var leader = created.Partitions[0].Leader;
+        var replicaPath = $"/user/{ReplicaManager.Name}/{Uri.EscapeDataString(Tp.EntityId)}";
+        await ProduceAsync(producer, 0, 100);
+
+        var read = await ReadAsync(consumer, 0, 100);
+        var first = await RouteAsync(consumer, leader, previous: null);
+        var replica = await cluster.System(leader - 1).ActorSelection(replicaPath).ResolveOne(TimeSpan.FromSeconds(5));
+        Assert.EndsWith(replicaPath + "#" + replica.Path.Uid, first);
+        // What the fetch path asks for its target: the replica itself, not the broker's gateway.
+        var target = (await consumer.RouteAsync(Tp)).Target;
+        Assert.Equal(first, target?.Path.ToStringWithUid());
+
+        replica.Tell(PoisonPill.Instance);
+        await ProduceAsync(producer, 100, 100);
+        read.AddRange(await ReadAsync(consumer, 100, 200));
+        var second = await RouteAsync(consumer, leader, previous: first);
+        output.WriteLine($"consumer route {first}, after the replica was replaced {second}");
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"record-{i}"), read);
+    }
+
+    /// <summary>Reads from offset <paramref name="from"/> until <paramref name="until"/>, in order.</summary>
+    private static async Task<List<string>> ReadAsync(ActorLogClient client, long from, long until)
+    {
+        var read = new List<string>();
+        while (from + read.Count < until)
+        {
+            var batch = await client.FetchAsync(Topic, 0, from + read.Count, TimeSpan.FromSeconds(1));
+            read.AddRange(batch.Records.Select(r => Encoding.UTF8.GetString(r.Value!)));
+        }
+        return read;
     }
 
     private static async Task<List<long>> ProduceAsync(ActorLogClient client, int from, int count)
