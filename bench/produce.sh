@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The produce benchmark of bench/RESULTS.md: a fresh 3-broker `actorlog dev` cluster on this machine, the three
 # target cases (RF 1 acks=1 and RF 3 acks=all at up to 1,000 records in flight, RF 3 acks=all one at a time) and
-# the one-at-a-time floor (RF 1 acks=1),
+# the one-at-a-time floor (RF 1 acks=1) and the transport's floor (an empty fetch one at a time),
 # 100-byte values, 3 partitions, and the CPU seconds each broker and the client used for each case.
 #
 #   bash bench/produce.sh                 # build, start, warm up, measure, stop
@@ -36,6 +36,7 @@ if [ "$WARMUP" = 1 ]; then
   "${AL[@]}" bench produce --bootstrap "$B" --topic rf3 --acks all --records 1000000 >/dev/null 2>&1
 fi
 
+AL_CMD=(bench produce)
 cpu() { for p in "$@"; do awk '{printf "%d ", $14+$15}' "/proc/$p/stat"; done; }
 
 # measure LABEL BENCH-ARGS...: one benchmark run; prints its figures and the CPU seconds of each broker and the
@@ -43,7 +44,7 @@ cpu() { for p in "$@"; do awk '{printf "%d ", $14+$15}' "/proc/$p/stat"; done; }
 measure() {
   local label=$1; shift
   local before; before=$(cpu $BROKERS)
-  "${AL[@]}" bench produce --bootstrap "$B" --output json "$@" 2>/dev/null >"$DATA/out.json" &
+  "${AL[@]}" "${AL_CMD[@]}" --bootstrap "$B" --output json "$@" 2>/dev/null >"$DATA/out.json" &
   local bench=$! client=0 c
   while kill -0 $bench 2>/dev/null; do c=$(awk '{print $14+$15}' /proc/$bench/stat 2>/dev/null) && client=$c; sleep 0.1; done
   wait $bench
@@ -52,7 +53,7 @@ import json, sys
 label, before, after, client, out = sys.argv[1:]
 d = json.load(open(out))
 b = [(int(y) - int(x)) / 100 for x, y in zip(before.split(), after.split())]
-print(f"| {label} | {d['recordsPerSecond']:,.0f} | {d['p50Ms']:.2f} | {d['p99Ms']:.2f} | "
+print(f"| {label} | {d.get('recordsPerSecond', d.get('requestsPerSecond')):,.0f} | {d['p50Ms']:.2f} | {d['p99Ms']:.2f} | "
       f"{' '.join(f'{v:.1f}' for v in b)} | {int(client) / 100:.1f} |")
 PY
 }
@@ -65,3 +66,7 @@ measure "RF 3 acks=all, 3,000 one at a time" --topic rf3 --acks all --records 30
 # Not a target: the floor under the one-at-a-time case (one round trip to the leader and one journal write, no
 # replication), to show how much of its latency is the transport and scheduling rather than replication.
 measure "RF 1 acks=1, 3,000 one at a time (floor)" --topic rf1 --acks 1 --records 3000 --in-flight 1 --warmup-records 1000
+# Not a target either: the transport's own floor, an empty fetch at the log end one at a time (a remote round trip to
+# the leader answered from memory, no journal), requests/s in the records/s column.
+AL_CMD=(bench roundtrip)
+measure "empty fetch, 3,000 one at a time (transport floor)" --topic rf1 --kind fetch --requests 3000

@@ -51,6 +51,7 @@ internal static class BenchCommand
         }));
         bench.Subcommands.Add(produce);
         bench.Subcommands.Add(BenchConsumeCommand.Create());
+        bench.Subcommands.Add(BenchRoundTripCommand.Create());
         bench.Subcommands.Add(BenchRebalanceCommand.Create());
         return bench;
     }
