@@ -186,8 +186,11 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
         return bytes;
     }
 
-    /// <summary>Largest buffer a thread keeps between calls: a full default batch (512 KiB) and its framing fit.</summary>
-    private const int MaxRetainedScratchBytes = 1 << 20;
+    /// <summary>
+    /// Largest buffer a thread keeps between calls (the buffer doubles as it grows): a full fetch answer (1 MiB of
+    /// batches by default) and a full produce batch fit. Larger messages are rare and pay for their own buffer.
+    /// </summary>
+    private const int MaxRetainedScratchBytes = 2 << 20;
 
     [ThreadStatic] private static Scratch? _scratch;
 

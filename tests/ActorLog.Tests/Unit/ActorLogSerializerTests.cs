@@ -173,8 +173,8 @@ public class ActorLogSerializerTests() : Akka.TestKit.Xunit2.TestKit(BrokerLikeC
         var serializer = Serializer;
         var small = new PartitionProtocol.Produce(new TopicPartition("t", 1), 1, 5_000, BatchOf(2, 10));
         var smallBytes = serializer.ToBinary(small);
-        // Larger than a thread keeps between calls (1 MiB), then smaller again: each result is exactly its own message.
-        foreach (var big in new[] { BatchOf(500, 100), BatchOf(3_000, 400) })
+        // Larger than a thread keeps between calls (2 MiB), then smaller again: each result is exactly its own message.
+        foreach (var big in new[] { BatchOf(500, 100), BatchOf(6_000, 400) })
         {
             var bigBytes = serializer.ToBinary(big);
             Assert.Equal(Structural.Flatten(big), Structural.Flatten(serializer.FromBinary(bigBytes, "B")));
