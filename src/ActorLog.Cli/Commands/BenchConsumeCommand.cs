@@ -20,13 +20,19 @@ internal static class BenchConsumeCommand
         var rate = new Option<int>("--rate") { Description = "Latency mode: produce this many records/s (acks=all) and time each to its consumption" };
         var duration = new Option<int>("--duration-s") { Description = "Latency mode: seconds to produce for", DefaultValueFactory = _ => 30 };
         var size = new Option<int>("--record-size") { Description = "Latency mode: value size in bytes (at least 8)", DefaultValueFactory = _ => 100 };
-        var cmd = new Command("consume", "Consumer throughput, or end-to-end latency at a fixed produce rate") { topic, records, rate, duration, size };
+        var warmup = new Option<int>("--warmup-s")
+        {
+            Description = "Latency mode: seconds produced and consumed at the rate before the timed ones (a fresh process runs cold code first)",
+            DefaultValueFactory = _ => 5,
+        };
+        var cmd = new Command("consume", "Consumer throughput, or end-to-end latency at a fixed produce rate") { topic, records, rate, duration, size, warmup };
         cmd.SetAction((r, ct) => CommonOptions.WithClient(r, ct, async client =>
         {
             var name = r.GetValue(topic)!;
             await client.DescribeTopicAsync(name, ct);
             var group = $"bench-{Guid.NewGuid():N}"[..14];
-            if (r.GetValue(rate) > 0) return await Latency(client, name, group, r.GetValue(rate), r.GetValue(duration), Math.Max(8, r.GetValue(size)), ct);
+            if (r.GetValue(rate) > 0) return await Latency(client, name, group, r.GetValue(rate), Math.Max(0, r.GetValue(warmup)), r.GetValue(duration),
+                Math.Max(8, r.GetValue(size)), ct);
             await using var consumer = client.Consumer(group, new[] { name }, new ConsumerOptions { AutoOffsetReset = AutoOffsetReset.Earliest });
             var target = r.GetValue(records);
             long count = 0, bytes = 0;
@@ -45,13 +51,16 @@ internal static class BenchConsumeCommand
         return cmd;
     }
 
-    private static async Task<int> Latency(ActorLogClient client, string topic, string group, int rate, int seconds, int size, CancellationToken ct)
+    private static async Task<int> Latency(ActorLogClient client, string topic, string group, int rate, int warmupSeconds, int seconds, int size,
+        CancellationToken ct)
     {
         var partitions = (await client.DescribeTopicAsync(topic, ct)).Partitions.Count;
         var histogram = new LongHistogram(TimeSpan.FromMinutes(1).Ticks, 3);
         await using var consumer = client.Consumer(group, new[] { topic }, new ConsumerOptions { AutoOffsetReset = AutoOffsetReset.Latest });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         long received = 0;
+        // Records sent before this moment (the warm-up) are consumed but not timed or counted.
+        var timedFrom = long.MaxValue;
         var reader = Task.Run(async () =>
         {
             try
@@ -60,6 +69,7 @@ internal static class BenchConsumeCommand
                 {
                     if (record.Value is not { Length: >= 8 } v) continue;
                     var sent = BitConverter.ToInt64(v, 0);
+                    if (sent < Interlocked.Read(ref timedFrom)) continue;
                     lock (histogram) histogram.RecordValue(Math.Max(0, Stopwatch.GetTimestamp() - sent) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
                     Interlocked.Increment(ref received);
                 }
@@ -70,10 +80,13 @@ internal static class BenchConsumeCommand
         while (consumer.Assignment.Count < partitions) await Task.Delay(50, ct);
         await Task.Delay(500, ct);
         var total = (long)rate * seconds;
+        var warmupRecords = (long)rate * warmupSeconds;
+        if (warmupRecords > 0) await Console.Error.WriteLineAsync($"warming up for {warmupSeconds} s ({warmupRecords:N0} records, not timed)");
         var clock = Stopwatch.StartNew();
         var sends = new List<Task>();
-        for (long i = 0; i < total; i++)
+        for (long i = 0; i < warmupRecords + total; i++)
         {
+            if (i == warmupRecords) Interlocked.Exchange(ref timedFrom, Stopwatch.GetTimestamp());
             var due = TimeSpan.FromSeconds(i / (double)rate);
             if (clock.Elapsed < due) await Task.Delay(due - clock.Elapsed, ct);
             var value = new byte[size];
