@@ -36,15 +36,14 @@ if [ "$WARMUP" = 1 ]; then
   "${AL[@]}" bench produce --bootstrap "$B" --topic rf3 --acks all --records 1000000 >/dev/null 2>&1
 fi
 
-AL_CMD=(bench produce)
 cpu() { for p in "$@"; do awk '{printf "%d ", $14+$15}' "/proc/$p/stat"; done; }
 
-# measure LABEL BENCH-ARGS...: one benchmark run; prints its figures and the CPU seconds of each broker and the
-# client (the client's include its own --warmup-records)
+# measure LABEL COMMAND-ARGS...: one benchmark run (`bench produce ...` or `bench roundtrip ...`); prints its figures
+# and the CPU seconds of each broker and the client (the client's include its own --warmup-records)
 measure() {
   local label=$1; shift
   local before; before=$(cpu $BROKERS)
-  "${AL[@]}" "${AL_CMD[@]}" --bootstrap "$B" --output json "$@" 2>/dev/null >"$DATA/out.json" &
+  "${AL[@]}" "$@" --bootstrap "$B" --output json 2>/dev/null >"$DATA/out.json" &
   local bench=$! client=0 c
   while kill -0 $bench 2>/dev/null; do c=$(awk '{print $14+$15}' /proc/$bench/stat 2>/dev/null) && client=$c; sleep 0.1; done
   wait $bench
@@ -60,13 +59,12 @@ PY
 
 echo "| case | records/s | p50 ms | p99 ms | broker CPU-s | client CPU-s |"
 echo "| --- | ---: | ---: | ---: | --- | ---: |"
-measure "RF 1 acks=1, 2,000,000 at 1,000 in flight" --topic rf1 --acks 1 --records 2000000 --warmup-records 500000
-measure "RF 3 acks=all, 1,000,000 at 1,000 in flight" --topic rf3 --acks all --records 1000000 --warmup-records 300000
-measure "RF 3 acks=all, 3,000 one at a time" --topic rf3 --acks all --records 3000 --in-flight 1 --warmup-records 1000
+measure "RF 1 acks=1, 2,000,000 at 1,000 in flight" bench produce --topic rf1 --acks 1 --records 2000000 --warmup-records 500000
+measure "RF 3 acks=all, 1,000,000 at 1,000 in flight" bench produce --topic rf3 --acks all --records 1000000 --warmup-records 300000
+measure "RF 3 acks=all, 3,000 one at a time" bench produce --topic rf3 --acks all --records 3000 --in-flight 1 --warmup-records 1000
 # Not a target: the floor under the one-at-a-time case (one round trip to the leader and one journal write, no
 # replication), to show how much of its latency is the transport and scheduling rather than replication.
-measure "RF 1 acks=1, 3,000 one at a time (floor)" --topic rf1 --acks 1 --records 3000 --in-flight 1 --warmup-records 1000
+measure "RF 1 acks=1, 3,000 one at a time (floor)" bench produce --topic rf1 --acks 1 --records 3000 --in-flight 1 --warmup-records 1000
 # Not a target either: the transport's own floor, an empty fetch at the log end one at a time (a remote round trip to
 # the leader answered from memory, no journal), requests/s in the records/s column.
-AL_CMD=(bench roundtrip)
-measure "empty fetch, 3,000 one at a time (transport floor)" --topic rf1 --kind fetch --requests 3000
+measure "empty fetch, 3,000 one at a time (transport floor)" bench roundtrip --topic rf1 --kind fetch --requests 3000

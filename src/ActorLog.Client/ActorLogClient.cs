@@ -147,6 +147,10 @@ public sealed partial class ActorLogClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The partition's high watermark, as its leader knows it now (an empty fetch that does not wait).</summary>
+    public async Task<long> HighWatermarkAsync(string topic, int partition, CancellationToken ct = default) =>
+        (await FetchAsync(topic, partition, 0, TimeSpan.Zero, maxBytes: 1, ct: ct)).HighWatermark;
+
     /// <summary>Where requests for the partition's leader go now: its replica actor once known, else its gateway.</summary>
     internal Task<Route> RouteAsync(TopicPartition tp, bool refresh = false, CancellationToken ct = default) =>
         _client.Ask<Route>(new GetRoute(tp, refresh), Settings.RequestTimeout, ct);

@@ -35,7 +35,7 @@ internal static class BenchRoundTripCommand
             var isFetch = r.GetValue(kind) == "fetch";
             var ackSetting = ProduceCommand.ParseAcks(r.GetValue(acks)!);
             // The log end is read once: records produced meanwhile only make the answer non-empty.
-            var end = isFetch ? (await client.FetchAsync(name, p, 0, TimeSpan.Zero, maxBytes: 1, ct: ct)).HighWatermark : 0;
+            var end = isFetch ? await client.HighWatermarkAsync(name, p, ct) : 0;
             Func<Task> request = isFetch
                 ? () => client.FetchAsync(name, p, end, TimeSpan.Zero, ct: ct)
                 : () => client.ProduceAsync(name, null, new byte[] { 1 }, null, ackSetting, p);

@@ -199,6 +199,5 @@ public sealed partial class ActorLogConsumer : IAsyncDisposable
         }
     }
 
-    private async Task<long> HighWatermarkAsync(TopicPartition tp, CancellationToken ct) =>
-        (await _client.FetchAsync(tp.Topic, tp.Partition, 0, TimeSpan.Zero, maxBytes: 1, ct: ct)).HighWatermark;
+    private Task<long> HighWatermarkAsync(TopicPartition tp, CancellationToken ct) => _client.HighWatermarkAsync(tp.Topic, tp.Partition, ct);
 }

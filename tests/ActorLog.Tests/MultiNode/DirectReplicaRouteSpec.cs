@@ -52,12 +52,7 @@ public sealed partial class DirectReplicaRouteSpec(ITestOutputHelper output)
         output.WriteLine($"route after the replica was replaced: {second}");
         Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), acked.Order());
 
-        var read = new List<string>();
-        while (read.Count < 300)
-        {
-            var batch = await client.FetchAsync(Topic, 0, read.Count, TimeSpan.FromSeconds(1));
-            read.AddRange(batch.Records.Select(r => Encoding.UTF8.GetString(r.Value!)));
-        }
+        var read = await ReadAsync(client, 0, 300);
         Assert.Equal(Enumerable.Range(0, 300).Select(i => $"record-{i}").Order(), read.Order());
         Assert.Equal(300, read.Distinct().Count());
     }
