@@ -7,10 +7,13 @@
 #   bash bench/produce.sh                 # build, start, warm up, measure, stop
 #   NO_BUILD=1 bash bench/produce.sh      # reuse the Release build
 #   WARMUP=0 bash bench/produce.sh        # measure a cold cluster (see RESULTS.md: tiered JIT warm-up)
+#   BROKER_ENV="DOTNET_X=1 ..." bash bench/produce.sh   # environment for the brokers only (runtime settings A/B)
 #
 # Why the long warm-up: a broker process runs its hot paths in tier-0 JIT code first and recompiles them (with
 # profile-guided optimization) over its first millions of records; broker CPU per record falls by ~3x from the first
-# to the fourth million. The figures are for the warmed cluster; WARMUP=0 shows the cold ones.
+# to the fourth million. The figures are for the warmed cluster; WARMUP=0 shows the cold ones. Each measuring client
+# is a fresh process too, so every case first sends warm-up records of its own, untimed: 10,000 for the one-at-a-time
+# cases, whose p99 otherwise measures the client's JIT recompiling its hot methods (RESULTS.md, session 9).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DLL=${DLL:-src/ActorLog.Cli/bin/Release/net10.0/ActorLog.Cli.dll}   # DLL=... measures another build
@@ -19,7 +22,7 @@ DATA=$(mktemp -d /tmp/actorlog-bench.XXXXXX)
 [ -n "${NO_BUILD:-}" ] || dotnet build src/ActorLog.Cli -c Release -v q -nologo >/dev/null
 AL=(dotnet "$DLL")
 
-"${AL[@]}" dev --base-port 0 --data-dir "$DATA/data" >"$DATA/dev.log" 2>&1 &
+env ${BROKER_ENV:-} "${AL[@]}" dev --base-port 0 --data-dir "$DATA/data" >"$DATA/dev.log" 2>&1 &
 DEV=$!
 trap 'kill -TERM $DEV 2>/dev/null; wait $DEV 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 120); do grep -q "Bootstrap:" "$DATA/dev.log" && break; sleep 1; done
@@ -61,10 +64,10 @@ echo "| case | records/s | p50 ms | p99 ms | broker CPU-s | client CPU-s |"
 echo "| --- | ---: | ---: | ---: | --- | ---: |"
 measure "RF 1 acks=1, 2,000,000 at 1,000 in flight" bench produce --topic rf1 --acks 1 --records 2000000 --warmup-records 500000
 measure "RF 3 acks=all, 1,000,000 at 1,000 in flight" bench produce --topic rf3 --acks all --records 1000000 --warmup-records 300000
-measure "RF 3 acks=all, 3,000 one at a time" bench produce --topic rf3 --acks all --records 3000 --in-flight 1 --warmup-records 1000
+measure "RF 3 acks=all, 5,000 one at a time" bench produce --topic rf3 --acks all --records 5000 --in-flight 1 --warmup-records 10000
 # Not a target: the floor under the one-at-a-time case (one round trip to the leader and one journal write, no
 # replication), to show how much of its latency is the transport and scheduling rather than replication.
-measure "RF 1 acks=1, 3,000 one at a time (floor)" bench produce --topic rf1 --acks 1 --records 3000 --in-flight 1 --warmup-records 1000
+measure "RF 1 acks=1, 5,000 one at a time (floor)" bench produce --topic rf1 --acks 1 --records 5000 --in-flight 1 --warmup-records 10000
 # Not a target either: the transport's own floor, an empty fetch at the log end one at a time (a remote round trip to
 # the leader answered from memory, no journal), requests/s in the records/s column.
-measure "empty fetch, 3,000 one at a time (transport floor)" bench roundtrip --topic rf1 --kind fetch --requests 3000
+measure "empty fetch, 5,000 one at a time (transport floor)" bench roundtrip --topic rf1 --kind fetch --requests 5000 --warmup-requests 10000
