@@ -40,9 +40,10 @@ var histogram = new LongHistogram(TimeSpan.FromSeconds(10).Ticks, 3);
 var done = new TaskCompletionSource<double>();
 system.ActorOf(Props.Create(() => new Pinger(echo, warmup, requests, histogram, done)));
 var seconds = await done.Task;
-double Ms(double percentile) => histogram.GetValueAtPercentile(percentile) / (double)TimeSpan.TicksPerMillisecond;
-Console.WriteLine($"{requests} round trips of a 100-byte message in {seconds:0.00} s: p50 {Ms(50):0.000} ms, p90 {Ms(90):0.000} ms, " +
-    $"p99 {Ms(99):0.000} ms, p99.9 {Ms(99.9):0.000} ms, max {histogram.GetMaxValue() / (double)TimeSpan.TicksPerMillisecond:0.000} ms");
+double Ms(long ticks) => ticks / (double)TimeSpan.TicksPerMillisecond;
+double P(double percentile) => Ms(histogram.GetValueAtPercentile(percentile));
+Console.WriteLine($"{requests} round trips of a 100-byte message in {seconds:0.00} s: p50 {P(50):0.000} ms, p90 {P(90):0.000} ms, " +
+    $"p99 {P(99):0.000} ms, p99.9 {P(99.9):0.000} ms, max {Ms(histogram.GetMaxValue()):0.000} ms");
 child.StandardInput.Close();
 await child.WaitForExitAsync();
 await system.Terminate();
@@ -66,10 +67,12 @@ internal sealed class Echo : ReceiveActor
 internal sealed class Pinger : ReceiveActor
 {
     private readonly byte[] _payload = new byte[100];
+    private readonly IActorRef _echo;
     private long _sentAt;
 
     public Pinger(IActorRef echo, int warmup, int requests, LongHistogram histogram, TaskCompletionSource<double> done)
     {
+        _echo = echo;
         var answered = 0;
         var clock = new Stopwatch();
         if (warmup == 0) clock.Start();
@@ -82,10 +85,14 @@ internal sealed class Pinger : ReceiveActor
                 done.SetResult(clock.Elapsed.TotalSeconds);
                 return;
             }
-            _sentAt = Stopwatch.GetTimestamp();
-            echo.Tell(_payload);
+            Send();
         });
+        Send();
+    }
+
+    private void Send()
+    {
         _sentAt = Stopwatch.GetTimestamp();
-        echo.Tell(_payload, Self);
+        _echo.Tell(_payload, Self);
     }
 }
