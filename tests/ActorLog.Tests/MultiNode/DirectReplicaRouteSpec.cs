@@ -116,19 +116,19 @@ public sealed partial class DirectReplicaRouteSpec(ITestOutputHelper output)
     /// <param name="request">Sends one request on the partition, run whenever the route is not there yet.</param>
     private static async Task<string> RouteAsync(ActorLogClient client, int leader, string? previous, Func<Task> request)
     {
-        string? route = null;
-        await Eventually.Async(async () =>
+        var deadline = DateTime.UtcNow + WaitLimit;
+        while (true)
         {
             var state = await client.DescribeStateAsync();
             var match = RouteText().Match(state);
-            if (!match.Success || match.Groups["broker"].Value != leader.ToString() || match.Groups["path"].Value == previous)
-            {
-                await request();
-                Assert.Fail($"no {(previous is null ? "" : "new ")}direct route yet: {state}");
-            }
-            route = match.Groups["path"].Value;
-        }, WaitLimit, PollInterval);
-        return route!;
+            if (match.Success && match.Groups["broker"].Value == leader.ToString() && match.Groups["path"].Value != previous)
+                return match.Groups["path"].Value;
+            Assert.True(DateTime.UtcNow < deadline, $"no {(previous is null ? "" : "new ")}direct route within {WaitLimit}: {state}");
+            // Not inside a retrying wait: a request that fails must fail the test with its own error, not be sent
+            // again under the same record name (and then fail on a duplicate instead).
+            await request();
+            await Task.Delay(PollInterval);
+        }
     }
 
     [GeneratedRegex(@"direct/0 → broker (?<broker>\d+) (?<path>akka\.tcp://[^,\]]+)")]
