@@ -58,9 +58,16 @@ internal sealed partial class ClientActor
         /// <summary>Why records cannot be sent now (no leader, partition offline): the error they expire with.</summary>
         public ErrorInfo? BlockedBy;
 
+        /// <summary>
+        /// The leader's log lost this producer's batches (UnknownProducerId on the oldest outstanding batch): nothing
+        /// is sent until every batch out is answered, then the rest continue under a new producer id.
+        /// </summary>
+        public bool ResetPending;
+
         /// <summary>After a batch fails for good its sequence is a gap: continue under a new producer id.</summary>
         public void ResetProducer()
         {
+            ResetPending = false;
             ProducerId = NewProducerId();
             NextSequence = 0;
             var pending = Retry.Values.ToList();
@@ -149,6 +156,13 @@ internal sealed partial class ClientActor
     {
         if (!_accumulators.TryGetValue(key, out var acc)) return;
         ExpireOverdue(key, acc);
+        if (acc.ResetPending)
+        {
+            if (acc.InFlight > 0) return;
+            _log.Info("{0}: the leader's log holds none of producer {1}'s batches (the topic was created again, or an unclean " +
+                      "failover); continuing under a new producer id", key.Partition, acc.ProducerId);
+            acc.ResetProducer();
+        }
         if ((acc.Queue.Count == 0 && acc.Retry.Count == 0) || acc.RetryNotBeforeMs > NowMs) return;
         if (!_topics.TryGetValue(key.Partition.Topic, out var topic) || key.Partition.Partition >= topic.Partitions.Count) return;
         var (leader, epoch) = LeaderOf(key.Partition, topic.Partitions[key.Partition.Partition]);
@@ -341,9 +355,15 @@ internal sealed partial class ClientActor
             if (error.Code.IsRetriable() && !expired)
             {
                 var sequence = done.Batch.Message.Batch.BaseSequence;
+                // Only when every earlier batch was acknowledged: one still out may yet land, and a new producer
+                // id would then write this batch a second time.
+                if (error.Code == ErrorCode.UnknownProducerId && sequence >= 0 && acc.Sent.All(b => b.Message.Batch.BaseSequence > sequence)
+                    && acc.Retry.Keys.All(k => k > sequence))
+                    acc.ResetPending = true;
                 acc.Retry[sequence < 0 ? -1 - acc.Retry.Count : sequence] = done.Batch with { LastError = error };
-                acc.RetryNotBeforeMs = NowMs + (error.Code == ErrorCode.OutOfOrderSequenceNumber ? 0 : 100);
-                if (error.Code is not (ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.OutOfOrderSequenceNumber))
+                acc.RetryNotBeforeMs = NowMs + (error.Code is ErrorCode.OutOfOrderSequenceNumber or ErrorCode.UnknownProducerId ? 0 : 100);
+                if (error.Code is not (ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.OutOfOrderSequenceNumber
+                        or ErrorCode.UnknownProducerId))
                     StartRefresh();
                 _log.Debug("{0}: retrying {1} record(s) after {2}", tp, records.Count, error);
             }

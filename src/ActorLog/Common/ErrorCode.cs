@@ -25,6 +25,12 @@ public enum ErrorCode : short
     NotController = 41,
     OffsetOutOfRange = 1,
     OutOfOrderSequenceNumber = 45,
+
+    /// <summary>
+    /// The leader's log holds no batch of this producer, yet the batch is not its first: the log lost them (the
+    /// topic was deleted and created again, or an unclean or acks=1 failover). The client starts a new producer.
+    /// </summary>
+    UnknownProducerId = 59,
     BrokerNotAvailable = 8,
 
     /// <summary>A replica could not read its journal (a fetch of data older than its tail cache); retriable, as in Kafka.</summary>
@@ -59,7 +65,7 @@ public static class ErrorCodes
         ErrorCode.LeaderNotAvailable or ErrorCode.NotLeaderOrFollower or ErrorCode.RequestTimedOut
         or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.FencedLeaderEpoch
         or ErrorCode.NotController or ErrorCode.BrokerNotAvailable or ErrorCode.UnknownTopicOrPartition
-        or ErrorCode.OutOfOrderSequenceNumber or ErrorCode.KafkaStorageError
+        or ErrorCode.OutOfOrderSequenceNumber or ErrorCode.UnknownProducerId or ErrorCode.KafkaStorageError
         or ErrorCode.CoordinatorLoadInProgress or ErrorCode.CoordinatorNotAvailable or ErrorCode.NotCoordinator;
 }
 

@@ -9,6 +9,7 @@ public sealed record ActorLogSettings(
     string DataDir,
     int MaxMessageBytes,
     long LogCacheMaxBytes,
+    long SnapshotAfterBytes,
     int DefaultMinInsyncReplicas,
     TimeSpan ReplicaLagTimeMax,
     TimeSpan IsrCheckInterval,
@@ -32,6 +33,7 @@ public sealed record ActorLogSettings(
             c.GetString("data-dir"),
             c.GetInt("log.max-message-bytes"),
             CacheMaxBytes(c),
+            ReadSnapshotAfterBytes(c),
             c.GetInt("topic-defaults.min-insync-replicas"),
             c.GetTimeSpan("replication.lag-time-max"),
             c.GetTimeSpan("replication.isr-check-interval"),
@@ -50,6 +52,20 @@ public sealed record ActorLogSettings(
     {
         var bytes = c.GetByteSize("log.cache-max-bytes") ?? throw new ConfigurationException("actorlog.log.cache-max-bytes is missing");
         if (bytes < 0) throw new ConfigurationException($"actorlog.log.cache-max-bytes must be 0 or more, got {bytes}");
+        return bytes;
+    }
+
+    /// <summary>log.snapshot-after-bytes: a byte size, or off (0).</summary>
+    private static long ReadSnapshotAfterBytes(Config c)
+    {
+        var text = c.GetString("log.snapshot-after-bytes")?.Trim();
+        if (text is null or "") throw new ConfigurationException("actorlog.log.snapshot-after-bytes is missing");
+        if (text.Equals("off", StringComparison.OrdinalIgnoreCase)) return 0;
+        long? parsed;
+        try { parsed = c.GetByteSize("log.snapshot-after-bytes"); }
+        catch (Exception) { parsed = null; }
+        if (parsed is not { } bytes) throw new ConfigurationException($"actorlog.log.snapshot-after-bytes must be a size (e.g. 64MiB) or off, got '{text}'");
+        if (bytes <= 0) throw new ConfigurationException($"actorlog.log.snapshot-after-bytes must be above 0 (or off), got {bytes}");
         return bytes;
     }
 

@@ -62,6 +62,42 @@ public sealed class PartitionLog(long cacheMaxBytes = long.MaxValue)
         SizeInBytes += batch.SizeInBytes;
     }
 
+    /// <summary>The index as it is now, for a snapshot (the entries are copied: the log goes on changing).</summary>
+    public LogIndexSnapshot ToSnapshot() => new(LogEndOffset, _index.ToArray());
+
+    /// <summary>
+    /// Recovery from a snapshot: an empty log takes the snapshot's index (its batches are in the journal, none in
+    /// memory) and rebuilds the leader epochs and size from it; the events after the snapshot are appended next.
+    /// </summary>
+    public void Restore(LogIndexSnapshot snapshot)
+    {
+        if (_index.Count > 0 || LogEndOffset != 0) throw new InvalidOperationException("Only an empty log is restored from a snapshot");
+        if (Check(snapshot) is { } problem) throw new InvalidDataException(problem);
+        _index.AddRange(snapshot.Entries);
+        foreach (var e in snapshot.Entries)
+        {
+            Epochs.Assign(e.LeaderEpoch, e.BaseOffset);
+            SizeInBytes += e.SizeInBytes;
+        }
+        LogEndOffset = snapshot.LogEndOffset;
+    }
+
+    /// <summary>What makes a snapshot unusable (null: nothing): it must be a gap-free run of batches from offset 0
+    /// with ascending journal events, ending at its log-end offset.</summary>
+    public static string? Check(LogIndexSnapshot snapshot)
+    {
+        var entries = snapshot.Entries;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var e = entries[i];
+            var expectedBase = i == 0 ? 0 : entries[i - 1].NextOffset;
+            if (e.Count <= 0 || e.BaseOffset != expectedBase || (i > 0 && e.SequenceNr <= entries[i - 1].SequenceNr))
+                return $"entry {i} (offset {e.BaseOffset}, {e.Count} records, event {e.SequenceNr}) does not continue the one before it";
+        }
+        var end = entries.Length == 0 ? 0 : entries[^1].NextOffset;
+        return snapshot.LogEndOffset == end ? null : $"its batches end at offset {end} but it names log-end offset {snapshot.LogEndOffset}";
+    }
+
     /// <summary>
     /// Drops every record at or above <paramref name="offset"/>, cutting a batch that straddles it (in the index;
     /// in the cache too when it is cached). Offsets appended afterwards map to the newer journal events.

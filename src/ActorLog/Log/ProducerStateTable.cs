@@ -22,6 +22,9 @@ public sealed class ProducerStateTable
 
         /// <summary>An earlier batch of this producer is missing: refuse (the producer retries in order).</summary>
         OutOfOrder,
+
+        /// <summary>The log has no batch of this producer at all, and this is not its first (Kafka's UNKNOWN_PRODUCER_ID).</summary>
+        UnknownProducer,
     }
 
     public readonly record struct Check(Verdict Verdict, long BaseOffset, long NextOffset, int ExpectedSequence);
@@ -40,8 +43,8 @@ public sealed class ProducerStateTable
     {
         if (producerId < 0 || baseSequence < 0) return new Check(Verdict.Append, -1, -1, -1);
         if (!_producers.TryGetValue(producerId, out var entry))
-            // A producer we have never seen starts at 0; anything else means its first batches are missing here.
-            return baseSequence == 0 ? new Check(Verdict.Append, -1, -1, 0) : new Check(Verdict.OutOfOrder, -1, -1, 0);
+            // A producer we have never seen starts at 0; anything else means its first batches are not in this log.
+            return baseSequence == 0 ? new Check(Verdict.Append, -1, -1, 0) : new Check(Verdict.UnknownProducer, -1, -1, 0);
         if (baseSequence == entry.LastSequence + 1) return new Check(Verdict.Append, -1, -1, baseSequence);
         if (baseSequence <= entry.LastSequence)
         {

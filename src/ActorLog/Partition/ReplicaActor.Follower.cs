@@ -44,6 +44,7 @@ public sealed partial class ReplicaActor
         Command<PartitionProtocol.GetPartitionState>(_ => Sender.Tell(StateReply("follower", null)));
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
         CommandClaims();
+        CommandSnapshots();
         Command<ReplicaManagerProtocol.DeletePartition>(_ => DeleteAndStop());
         Command<ReplicaManagerProtocol.BrokerDown>(_ => { });
         CommandAny(msg => RejectNotReady(msg));
@@ -148,6 +149,7 @@ public sealed partial class ReplicaActor
             // LastSequenceNr is this event's: Akka.Persistence sets it before it calls the handler.
             _partitionLog.Append(persisted, LastSequenceNr);
             _producers.Record(persisted);
+            OnAppended(persisted);
             _highWatermark = Math.Max(_highWatermark, Math.Min(leaderHw, _partitionLog.LogEndOffset));
             if (_leaderEpoch == epoch && _leader is null) Ack();
             OnWritesDrained();

@@ -73,6 +73,7 @@ public sealed partial class ReplicaActor
         });
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
         CommandClaims();
+        CommandSnapshots();
         Command<ReplicaManagerProtocol.DeletePartition>(_ => { StepDownIfLeader("topic deleted"); DeleteAndStop(); });
         // A follower's push from an older epoch may still arrive; ignore it.
         Command<ReplicationProtocol.ReplicateBatch>(b =>
@@ -114,6 +115,12 @@ public sealed partial class ReplicaActor
         }
 
         var check = _producers.Validate(incoming.ProducerId, incoming.BaseSequence, incoming.Count);
+        if (check.Verdict == ProducerStateTable.Verdict.UnknownProducer)
+        {
+            Reply(produce, replyTo, new ErrorInfo(ErrorCode.UnknownProducerId,
+                $"{_tp}: producer {incoming.ProducerId} sent sequence {incoming.BaseSequence}, but this log holds none of its batches"));
+            return;
+        }
         if (check.Verdict == ProducerStateTable.Verdict.OutOfOrder)
         {
             Reply(produce, replyTo, new ErrorInfo(ErrorCode.OutOfOrderSequenceNumber,
@@ -142,6 +149,7 @@ public sealed partial class ReplicaActor
             _writesInFlight--;
             // LastSequenceNr is this event's: Akka.Persistence sets it before it calls the handler.
             _partitionLog.Append(persisted, LastSequenceNr);
+            OnAppended(persisted);
             if (_leader is null || _leaderEpoch != epoch)
             {
                 // Leadership moved while the write was in flight: it is in our log, but the new leader decides.

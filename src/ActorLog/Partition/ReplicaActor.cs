@@ -59,6 +59,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
         _cluster = Cluster.Get(Context.System);
         _partitionLog = new PartitionLog(settings.LogCacheMaxBytes);
 
+        Recover<SnapshotOffer>(RecoverSnapshot);
         Recover<RecordBatch>(RecoverBatch);
         Recover<LogTruncated>(t => Truncate(t.Offset));
         Recover<RecoveryCompleted>(_ =>
@@ -68,6 +69,8 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
                 _partitionLog.LogEndOffset, _partitionLog.CachedBatchCount, _partitionLog.CachedBytes);
             Become(AwaitingRole);
             ClaimLeaderEpoch();
+            // A long replay (a log written before snapshots, or with them off) is not repeated at the next start.
+            SnapshotIfDue();
         });
     }
 
@@ -95,6 +98,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
         // During replay LastSequenceNr is the replayed event's. Only the tail within the cache budget stays in memory.
         _partitionLog.Append(batch, LastSequenceNr);
         _producers.Record(batch);
+        OnAppended(batch);
     }
 
     private void Truncate(long offset)
@@ -107,6 +111,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
     {
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
         CommandClaims();
+        CommandSnapshots();
         CommandAny(msg => RejectNotReady(msg));
     }
 
@@ -213,9 +218,24 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
     private void DeleteAndStop()
     {
         _log.Info("{0}: topic deleted; deleting this replica's journal", _tp);
-        DeleteMessages(long.MaxValue);
+        // The index snapshots go first, and only once no snapshot is being saved: a journal deleted under a
+        // surviving snapshot would hand a topic created again under the same name the old log's index.
+        if (!_snapshotInFlight) DeleteSnapshots(SnapshotSelectionCriteria.Latest);
         Become(() =>
         {
+            Command<SaveSnapshotSuccess>(_ => DeleteSnapshots(SnapshotSelectionCriteria.Latest));
+            Command<SaveSnapshotFailure>(_ => DeleteSnapshots(SnapshotSelectionCriteria.Latest));
+            Command<DeleteSnapshotsSuccess>(d =>
+            {
+                // An answer to the clean-up after an earlier snapshot is not the one this waits for.
+                if (d.Criteria.MaxSequenceNr == long.MaxValue) DeleteMessages(long.MaxValue);
+            });
+            Command<DeleteSnapshotsFailure>(f =>
+            {
+                if (f.Criteria.MaxSequenceNr != long.MaxValue) return;
+                _log.Error(f.Cause, "{0}: could not delete the log index snapshots of a deleted topic; its journal is kept", _tp);
+                Context.Stop(Self);
+            });
             Command<DeleteMessagesSuccess>(_ => Context.Stop(Self));
             Command<DeleteMessagesFailure>(f =>
             {

@@ -26,6 +26,7 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
         // Persisted (journal and Distributed Data): never change these encodings, only add new manifests.
         Register<RecordBatch>("B", BinaryProtocol.WriteBatch, BinaryProtocol.ReadBatch);
         Register<LogTruncated>("T", (w, m) => { w.Write(m.Offset); w.Write(m.LeaderEpoch); }, r => new LogTruncated(r.ReadInt64(), r.ReadInt32()));
+        Register<LogIndexSnapshot>("LI", BinaryProtocol.WriteIndexSnapshot, BinaryProtocol.ReadIndexSnapshot);
         Register<ClusterMetadata>("CM", BinaryProtocol.WriteClusterMetadata, BinaryProtocol.ReadClusterMetadata);
         Register<BrokerInfo>("BI", BinaryProtocol.WriteBroker, BinaryProtocol.ReadBroker);
 

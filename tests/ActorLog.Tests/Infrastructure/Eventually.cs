@@ -24,6 +24,14 @@ public static class Eventually
         }
     }
 
+    /// <summary>Retries until the producer returns a value without throwing, and returns that value.</summary>
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> producer, TimeSpan timeout, TimeSpan interval)
+    {
+        T value = default!;
+        await Async(async () => value = await producer(), timeout, interval);
+        return value;
+    }
+
     public static Task Holds(Action assertion, TimeSpan timeout, TimeSpan interval) =>
         Async(() =>
         {

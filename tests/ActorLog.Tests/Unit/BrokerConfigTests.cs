@@ -273,6 +273,27 @@ public sealed class BrokerConfigTests : IDisposable
         Assert.Contains(named, e.Message);
     }
 
+    [Theory]
+    [InlineData("", 64L * 1024 * 1024)]
+    [InlineData("actorlog.log.snapshot-after-bytes = 8KiB", 8192L)]
+    [InlineData("actorlog.log.snapshot-after-bytes = off", 0L)]
+    public void Index_snapshots_default_to_every_64_MiB_and_can_be_turned_off(string text, long expected)
+    {
+        var file = WriteFile("snapshots.conf", text);
+        var c = BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv);
+        Assert.Equal(expected, ActorLog.Configuration.ActorLogSettings.Create(c.GetConfig("actorlog")).SnapshotAfterBytes);
+    }
+
+    [Theory]
+    [InlineData("actorlog.log.snapshot-after-bytes = 0")]
+    [InlineData("actorlog.log.snapshot-after-bytes = often")]
+    public void A_snapshot_interval_that_is_not_a_size_or_off_is_a_broker_config_error(string text)
+    {
+        var file = WriteFile("snapshots.conf", text);
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv));
+        Assert.Contains("snapshot-after-bytes", e.Message);
+    }
+
     [Fact]
     public void A_non_numeric_port_in_the_environment_is_a_broker_config_error()
     {

@@ -44,6 +44,23 @@ public class PartitionLogCacheTests
                 _ => throw new InvalidOperationException(),
             };
 
+        /// <summary>
+        /// A restart as the replica actor does it: the snapshot's index (if any), then the journal events after
+        /// the event it was taken at (Akka.Persistence replays exactly those).
+        /// </summary>
+        public Replica Recover(long cacheMaxBytes, LogIndexSnapshot? snapshot, long snapshotSequenceNr)
+        {
+            var restarted = new Replica(cacheMaxBytes);
+            restarted.Journal.AddRange(Journal);
+            if (snapshot is not null) restarted.Log.Restore(snapshot);
+            foreach (var (sequenceNr, e) in Journal.Where(e => e.SequenceNr > snapshotSequenceNr))
+            {
+                if (e is RecordBatch b) restarted.Log.Append(b, sequenceNr);
+                else restarted.Log.TruncateTo(((LogTruncated)e).Offset);
+            }
+            return restarted;
+        }
+
         /// <summary>Every record's (offset, first value byte), reading from 0 to the end as a consumer would.</summary>
         public List<(long Offset, byte Value)> ReadAll(int maxBytes)
         {
@@ -268,4 +285,86 @@ public class PartitionLogCacheTests
                 Assert.Equal(all.Read(o, tiny.Log.LogEndOffset, 1)[0], tiny.Read(o, tiny.Log.LogEndOffset, 1)[0]);
         }
     }
+
+    [Fact]
+    public void A_restart_from_an_index_snapshot_rebuilds_the_log_a_full_replay_does()
+    {
+        var rnd = new Random(47);
+        for (var round = 0; round < 30; round++)
+        {
+            var replica = new Replica(cacheMaxBytes: rnd.Next(0, 4 * TenRecordBatch));
+            var snapshotAt = rnd.Next(0, 60);
+            (LogIndexSnapshot Snapshot, long SequenceNr)? taken = null;
+            for (var step = 0; step < 60; step++)
+            {
+                if (replica.Log.LogEndOffset > 0 && rnd.Next(8) == 0) replica.Truncate(rnd.NextInt64(0, replica.Log.LogEndOffset));
+                else replica.Append(rnd.Next(1, 12), epoch: step / 15, valueBytes: rnd.Next(1, 30));
+                // Taken in an event's handler: the index then holds exactly the events up to it.
+                if (step == snapshotAt) taken = (replica.Log.ToSnapshot(), replica.Journal.Count);
+            }
+            var full = replica.Recover(long.MaxValue, null, 0);
+            var restarted = replica.Recover(rnd.Next(0, 4 * TenRecordBatch), taken!.Value.Snapshot, taken.Value.SequenceNr);
+
+            Assert.Equal(full.Log.Index, restarted.Log.Index);
+            Assert.Equal((full.Log.LogEndOffset, full.Log.SizeInBytes), (restarted.Log.LogEndOffset, restarted.Log.SizeInBytes));
+            Assert.Equal(full.Log.Epochs.Entries, restarted.Log.Epochs.Entries);
+            Assert.Equal(full.ReadAll(int.MaxValue), restarted.ReadAll(rnd.Next(1, 3 * TenRecordBatch)));
+            // Only the batches replayed after the snapshot are in memory.
+            Assert.True(restarted.Log.CachedBatchCount <= replica.Journal.Count - taken.Value.SequenceNr);
+        }
+    }
+
+    [Fact]
+    public void The_producer_table_rebuilt_from_a_restored_index_answers_retries_as_before_the_restart()
+    {
+        var log = new PartitionLog(cacheMaxBytes: 0);
+        var table = new ProducerStateTable();
+        var seq = 0L;
+        foreach (var b in new[] { Batch(0, 2, producerId: 7, baseSequence: 0), Batch(2, 4, producerId: 7, baseSequence: 2), Batch(6, 1, producerId: 8, baseSequence: 0) })
+        {
+            log.Append(b, ++seq);
+            table.Record(b);
+        }
+        var restored = new PartitionLog(cacheMaxBytes: 0);
+        restored.Restore(log.ToSnapshot());
+        var rebuilt = new ProducerStateTable();
+        rebuilt.Rebuild(restored);
+        foreach (var (producer, sequence, count) in new[] { (7L, 2, 4), (7L, 6, 1), (7L, 0, 2), (8L, 0, 1), (8L, 1, 1), (9L, 0, 1), (9L, 3, 1) })
+            Assert.Equal(table.Validate(producer, sequence, count), rebuilt.Validate(producer, sequence, count));
+    }
+
+    [Fact]
+    public void A_snapshot_that_is_not_a_gap_free_index_is_refused_and_changes_nothing()
+    {
+        var good = new[] { new BatchIndexEntry(0, 3, 0, 100, 1, -1, -1), new BatchIndexEntry(3, 2, 1, 90, 4, -1, -1) };
+        Assert.Null(PartitionLog.Check(new LogIndexSnapshot(5, good)));
+        Assert.Null(PartitionLog.Check(new LogIndexSnapshot(0, Array.Empty<BatchIndexEntry>())));
+        var broken = new[]
+        {
+            new LogIndexSnapshot(6, good),                                                          // wrong end
+            new LogIndexSnapshot(5, new[] { good[0], good[1] with { BaseOffset = 4 } }),            // gap
+            new LogIndexSnapshot(5, new[] { good[0], good[1] with { SequenceNr = 1 } }),            // events not ascending
+            new LogIndexSnapshot(5, new[] { good[0] with { BaseOffset = 1 }, good[1] }),            // not from offset 0
+            new LogIndexSnapshot(3, new[] { good[0], good[1] with { Count = 0 } }),                 // empty batch
+        };
+        foreach (var snapshot in broken)
+        {
+            Assert.NotNull(PartitionLog.Check(snapshot));
+            var log = new PartitionLog();
+            Assert.Throws<InvalidDataException>(() => log.Restore(snapshot));
+            Assert.Equal((0, 0L, 0L), (log.BatchCount, log.LogEndOffset, log.SizeInBytes));
+        }
+        var used = new PartitionLog();
+        used.Append(Batch(0, 1), 1);
+        Assert.Throws<InvalidOperationException>(() => used.Restore(new LogIndexSnapshot(5, good)));
+    }
+
+    [Theory]
+    [InlineData(1000L, 2, 1000L, true)]       // the interval reached, the index small
+    [InlineData(999L, 2, 1000L, false)]
+    [InlineData(3199L, 10, 1000L, false)]     // 10 batches: a 400-byte snapshot waits for 3,200 bytes written
+    [InlineData(3200L, 10, 1000L, true)]
+    [InlineData(1L << 40, 10, 0L, false)]     // off
+    public void A_snapshot_is_due_after_the_interval_and_eight_times_its_own_size(long bytesSince, int batches, long interval, bool due) =>
+        Assert.Equal(due, LogIndexSnapshot.IsDue(bytesSince, batches, interval));
 }

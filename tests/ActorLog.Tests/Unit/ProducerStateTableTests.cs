@@ -26,7 +26,7 @@ public class ProducerStateTableTests
         var t = new ProducerStateTable();
         Assert.Equal(Verdict.Append, t.Validate(7, 0, 3).Verdict);
         var late = t.Validate(7, 3, 3);
-        Assert.Equal(Verdict.OutOfOrder, late.Verdict);
+        Assert.Equal(Verdict.UnknownProducer, late.Verdict);
         Assert.Equal(0, late.ExpectedSequence);
     }
 

@@ -79,6 +79,12 @@ internal static class SerializerSamples
         ["RecordBatch"] = Batch,
         ["RecordBatch/empty"] = EmptyBatch,
         ["LogTruncated"] = new LogTruncated(17, 4),
+        ["LogIndexSnapshot"] = new LogIndexSnapshot(12, new[]
+        {
+            new BatchIndexEntry(0, 5, 0, 180, 1, 77_000_000_001, 0),
+            new BatchIndexEntry(5, 7, 3, 64_000, 9, -1, -1),
+        }),
+        ["LogIndexSnapshot/empty"] = new LogIndexSnapshot(0, Array.Empty<BatchIndexEntry>()),
         ["ClusterMetadata"] = new ClusterMetadata(12, ImmutableSortedDictionary<string, TopicMetadata>.Empty
             .Add(Orders.Name, Orders).Add(Audit.Name, Audit).Add(NoPartitions.Name, NoPartitions), 4, ImmutableSortedSet.Create(1, 2, 3)),
         ["ClusterMetadata/empty"] = ClusterMetadata.Empty with { Brokers = ImmutableSortedSet<int>.Empty },
