@@ -28,8 +28,9 @@ public sealed class PostgresProcessTests(ITestOutputHelper output)
         output.WriteLine($"PostgreSQL on port {pg.Port} after {clock.Elapsed.TotalSeconds:0.0}s");
         var config = "";
         await using var cluster = new ProcessCluster(3, output, _ => ["--config", config]);
-        // No postgresql-schema: each broker takes broker_<id>.
-        config = cluster.WriteFile("postgresql.conf", BrokerConfig(pg.ConnectionString));
+        // No postgresql-schema: each broker takes broker_<id>. Index snapshots every KiB, so the restart below loads
+        // them from PostgreSQL's snapshot table.
+        config = cluster.WriteFile("postgresql.conf", BrokerConfig(pg.ConnectionString) + "actorlog.log.snapshot-after-bytes = 1KiB\n");
         await cluster.StartAllAsync();
         output.WriteLine($"3 brokers up after {clock.Elapsed.TotalSeconds:0.0}s");
 
@@ -60,6 +61,12 @@ public sealed class PostgresProcessTests(ITestOutputHelper output)
             Assert.Equal(3, replicas);
             Assert.Equal(id, owner);
             Assert.False(File.Exists(Path.Combine(cluster.DataDir(id), "actorlog.db")), $"broker {id} made a SQLite journal");
+            // One snapshot of the index per replica, the older ones deleted (deletion follows each save: wait for it).
+            await Eventually.Async(async () =>
+            {
+                var snapshots = (long)(await pg.ScalarAsync($"SELECT count(*) FROM broker_{id}.snapshot WHERE persistence_id LIKE 'partition-orders-%'"))!;
+                Assert.Equal(3, snapshots);
+            }, TimeSpan.FromSeconds(30));
         }
 
         foreach (var node in cluster.Nodes) node!.Kill();
