@@ -23,6 +23,17 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task Without_bootstrap_commands_connect_where_ACTORLOG_BOOTSTRAP_says()
+    {
+        var port = LoopbackPorts.Free(1)[0];
+        var result = await ActorLogCli.RunAsync(null, TimeSpan.FromSeconds(60),
+            new Dictionary<string, string> { ["ACTORLOG_BOOTSTRAP"] = $"127.0.0.1:{port}" }, "topics", "list");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"127.0.0.1:{port}", result.StdErr);
+        Assert.DoesNotContain("127.0.0.1:4051", result.StdErr);
+    }
+
+    [Fact]
     public async Task Port_in_use_is_reported()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);

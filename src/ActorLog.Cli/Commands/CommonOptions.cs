@@ -9,10 +9,19 @@ internal static class CommonOptions
 {
     public static readonly Option<string> Bootstrap = new("--bootstrap")
     {
-        Description = "Brokers to connect to, HOST:PORT[,HOST:PORT]",
-        DefaultValueFactory = _ => "127.0.0.1:4051",
+        Description = "Brokers to connect to, HOST:PORT[,HOST:PORT] (default: $ACTORLOG_BOOTSTRAP, else 127.0.0.1:4051)",
+        DefaultValueFactory = _ => DefaultBootstrap(Environment.GetEnvironmentVariable(BootstrapVariable)),
         Recursive = true,
     };
+
+    /// <summary>
+    /// Where commands connect without --bootstrap. One broker by default, so naming them all once (as `dev` prints
+    /// them) keeps every later command working while that broker is down.
+    /// </summary>
+    public const string BootstrapVariable = "ACTORLOG_BOOTSTRAP";
+
+    public static string DefaultBootstrap(string? fromEnvironment) =>
+        string.IsNullOrWhiteSpace(fromEnvironment) ? "127.0.0.1:4051" : fromEnvironment.Trim();
 
     public static readonly Option<string> Output = new("--output", "-o")
     {

@@ -34,6 +34,8 @@ internal static class DevCommand
                 }
                 await cluster.WaitUntilUpAsync(TimeSpan.FromSeconds(90), ct);
                 Console.Out.WriteLine($"ActorLog dev cluster is up: {n} broker(s). Bootstrap: {cluster.Bootstrap}");
+                // Without it, commands reach broker 1 only (the default), and fail while it is down.
+                Console.Out.WriteLine($"Other terminals: export {CommonOptions.BootstrapVariable}={cluster.Bootstrap}");
                 Console.Out.WriteLine("Press Ctrl-C to stop.");
                 await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
                 return 0;

@@ -30,10 +30,15 @@ public static class ActorLogCli
 
     public static async Task<Result> RunAsync(string? stdin, params string[] args) => await RunAsync(stdin, TimeSpan.FromSeconds(120), args);
 
-    public static async Task<Result> RunAsync(string? stdin, TimeSpan timeout, params string[] args)
+    public static Task<Result> RunAsync(string? stdin, TimeSpan timeout, params string[] args) => RunAsync(stdin, timeout, null, args);
+
+    /// <param name="environment">Variables set for this command only (on top of the test process's own).</param>
+    public static async Task<Result> RunAsync(string? stdin, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(StartInfo(args))!;
+        var info = StartInfo(args);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
