@@ -22,19 +22,27 @@ public sealed partial class ReplicaActor
     /// </summary>
     private bool RecoverSnapshot(SnapshotOffer offer)
     {
-        var problem = offer.Snapshot is LogIndexSnapshot s ? PartitionLog.Check(s) : $"it is a {offer.Snapshot.GetType()}";
-        if (problem is not null)
+        if (offer.Snapshot is not LogIndexSnapshot snapshot) return Decline(offer, $"it is a {offer.Snapshot.GetType()}");
+        try
         {
-            _log.Error("{0}: the snapshot at journal event {1} is not a usable log index ({2}); replaying the whole journal",
-                _tp, offer.Metadata.SequenceNr, problem);
-            return false;
+            // Restore checks the whole index before it changes anything: a refused snapshot leaves the log empty.
+            _partitionLog.Restore(snapshot);
         }
-        var snapshot = (LogIndexSnapshot)offer.Snapshot;
-        _partitionLog.Restore(snapshot);
+        catch (InvalidDataException e)
+        {
+            return Decline(offer, e.Message);
+        }
         _producers.Rebuild(_partitionLog);
         _log.Info("{0}: loaded the log index snapshot at journal event {1}: {2} batches, log-end offset {3}; replaying the events after it",
             _tp, offer.Metadata.SequenceNr, snapshot.Entries.Length, snapshot.LogEndOffset);
         return true;
+    }
+
+    private bool Decline(SnapshotOffer offer, string problem)
+    {
+        _log.Error("{0}: the snapshot at journal event {1} is not a usable log index ({2}); replaying the whole journal",
+            _tp, offer.Metadata.SequenceNr, problem);
+        return false;
     }
 
     /// <summary>Counts a batch now in the log; outside recovery, saves a snapshot when one is due.</summary>

@@ -1,4 +1,3 @@
-using System.Text;
 using Akka.Actor;
 using Akka.Persistence;
 using ActorLog.Client;
@@ -37,7 +36,7 @@ public sealed class IndexSnapshotSpec(ITestOutputHelper output)
         var created = await client.CreateTopicAsync(Topic, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2);
         var preferred = created.Partitions[0].Leader;
         var acked = new List<(long Offset, string Value)>();
-        await ProduceInWavesAsync(client, acked, waves: 100);
+        await WaveRecords.ProduceAsync(client, Topic, acked, waves: 100);
 
         // Every replica snapshotted as it went (~140 KiB written) and kept only its latest snapshot.
         for (var i = 0; i < 3; i++)
@@ -56,7 +55,7 @@ public sealed class IndexSnapshotSpec(ITestOutputHelper output)
         // journal and catches up from the new leader.
         await cluster.CrashBrokerAsync(preferred - 1);
         await Eventually.PartitionAsync(client, Topic, 0, p => p.Leader != preferred && p.Leader >= 0, "a new leader", WaitLimit, PollInterval);
-        await ProduceInWavesAsync(client, acked, waves: 50);
+        await WaveRecords.ProduceAsync(client, Topic, acked, waves: 50);
         await cluster.StartBrokerAsync(preferred - 1);
         await Eventually.Async(async () =>
         {
@@ -69,7 +68,7 @@ public sealed class IndexSnapshotSpec(ITestOutputHelper output)
         // Leading again, it serves every record from offset 0: the offsets below its memory through the restored index.
         await client.ElectPreferredLeadersAsync(Topic);
         await Eventually.PartitionAsync(client, Topic, 0, p => p.Leader == preferred, $"broker {preferred} leading", WaitLimit, PollInterval);
-        Assert.Equal(acked, await ReadEverythingAsync(client, acked.Count));
+        Assert.Equal(acked, (await WaveRecords.ReadFromStartAsync(client, Topic, acked.Count, TimeSpan.FromSeconds(1))).Records);
         Log($"broker {preferred} restarted, caught up and served {acked.Count} records from offset 0");
 
         // Deleting the topic deletes its snapshots with its journals; created again, the topic starts at offset 0.
@@ -84,7 +83,7 @@ public sealed class IndexSnapshotSpec(ITestOutputHelper output)
         await client.CreateTopicAsync(Topic, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2);
         var again = await client.ProduceAsync(Topic, null, "the first of the new topic", Acks.All, 0);
         Assert.Equal(0, again.Offset);
-        Assert.Equal(new[] { (0L, "the first of the new topic") }, await ReadEverythingAsync(client, 1));
+        Assert.Equal(new[] { (0L, "the first of the new topic") }, (await WaveRecords.ReadFromStartAsync(client, Topic, 1, TimeSpan.FromSeconds(1))).Records);
     }
 
     private void Log(string message) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message}");
@@ -100,31 +99,5 @@ public sealed class IndexSnapshotSpec(ITestOutputHelper output)
         Assert.NotNull(latest);
         Assert.Null((await LoadLatestAsync(system, latest.Metadata.SequenceNr - 1)).Snapshot);
         return latest;
-    }
-
-    /// <summary>Waves of 10 records of ~100 bytes (acks=all): a batch of ~1.4 KiB each at least.</summary>
-    private static async Task ProduceInWavesAsync(ActorLogClient client, List<(long, string)> acked, int waves)
-    {
-        for (var wave = 0; wave < waves; wave++)
-        {
-            var sends = Enumerable.Range(acked.Count, 10)
-                .Select(i => $"record-{i}-".PadRight(100, 'x'))
-                .Select(v => (Value: v, Task: client.ProduceAsync(Topic, null, v, Acks.All, 0)))
-                .ToList();
-            foreach (var (value, task) in sends) acked.Add(((await task).Offset, value));
-        }
-        Assert.Equal(Enumerable.Range(0, acked.Count).Select(i => (long)i), acked.Select(a => a.Item1));
-    }
-
-    private static async Task<List<(long, string)>> ReadEverythingAsync(ActorLogClient client, int count)
-    {
-        var read = new List<(long, string)>();
-        while (read.Count < count)
-        {
-            var offset = read.Count;
-            var fetched = await client.FetchAsync(Topic, 0, offset, TimeSpan.FromSeconds(1), maxBytes: 16 * 1024);
-            read.AddRange(fetched.Records.Where(r => r.Offset >= offset).Select(r => (r.Offset, Encoding.UTF8.GetString(r.Value!))));
-        }
-        return read;
     }
 }

@@ -23,9 +23,8 @@ public sealed class LogCacheSpec(ITestOutputHelper output)
     private const string Topic = "tiered";
     private static readonly TopicPartition Tp = new(Topic, 0);
 
-    /// <summary>~100-byte values in waves of 10: each wave is at least one batch of ~1.4 KiB, so the cache holds ~3 of them.</summary>
+    /// <summary>Waves of 10 ~100-byte values: each wave is at least one batch of ~1.4 KiB, so the cache holds ~3 of them.</summary>
     private const int Waves = 150;
-    private const int WaveSize = 10;
 
     public const string TinyCache = "actorlog.log.cache-max-bytes = 4KiB";
 
@@ -39,7 +38,7 @@ public sealed class LogCacheSpec(ITestOutputHelper output)
         Log($"topic created, leader {preferred}");
 
         var acked = new List<(long Offset, string Value)>();
-        await ProduceInWavesAsync(client, acked);
+        await WaveRecords.ProduceAsync(client, Topic, acked, Waves);
         Log($"{acked.Count} records acknowledged (acks=all)");
         var journalReads = JournalQuery.Get(cluster.System(preferred - 1)).Reads;
         await AssertConsumerReadsEverything(client, acked);
@@ -50,7 +49,7 @@ public sealed class LogCacheSpec(ITestOutputHelper output)
         var failedOver = await Eventually.PartitionAsync(client, Topic, 0, p => p.Leader != preferred && p.Leader >= 0,
             "a new leader", WaitLimit, PollInterval);
         Log($"broker {preferred} crashed; broker {failedOver.Leader} leads at epoch {failedOver.LeaderEpoch}");
-        await ProduceInWavesAsync(client, acked);
+        await WaveRecords.ProduceAsync(client, Topic, acked, Waves);
         Log($"{acked.Count} records acknowledged");
 
         // Restarted: it recovers its journal keeping only the tail in memory, then catches up from the leader's journal.
@@ -83,32 +82,10 @@ public sealed class LogCacheSpec(ITestOutputHelper output)
 
     private void Log(string message) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message}");
 
-    private static async Task ProduceInWavesAsync(ActorLogClient client, List<(long, string)> acked)
-    {
-        for (var wave = 0; wave < Waves; wave++)
-        {
-            var sends = Enumerable.Range(acked.Count, WaveSize)
-                .Select(i => (Value: $"record-{i}-".PadRight(100, 'x'), Task: client.ProduceAsync(Topic, null, $"record-{i}-".PadRight(100, 'x'), Acks.All, 0)))
-                .ToList();
-            foreach (var (value, task) in sends) acked.Add(((await task).Offset, value));
-        }
-        Assert.Equal(Enumerable.Range(0, acked.Count).Select(i => (long)i), acked.Select(a => a.Item1));
-    }
-
     /// <summary>From offset 0 in small fetches: every acknowledged record once, in order, offsets without gaps.</summary>
     private async Task AssertConsumerReadsEverything(ActorLogClient client, List<(long Offset, string Value)> acked)
     {
-        var read = new List<(long, string)>();
-        var fetches = 0;
-        while (read.Count < acked.Count)
-        {
-            var offset = read.Count;
-            var fetched = await client.FetchAsync(Topic, 0, offset, TimeSpan.Zero, maxBytes: 16 * 1024);
-            fetches++;
-            // A batch may start below the offset asked for; a consumer skips those records.
-            read.AddRange(fetched.Records.Where(r => r.Offset >= offset).Select(r => (r.Offset, Encoding.UTF8.GetString(r.Value!))));
-            Assert.True(fetches < 10 * acked.Count, "no progress");
-        }
+        var (read, fetches) = await WaveRecords.ReadFromStartAsync(client, Topic, acked.Count, TimeSpan.Zero);
         Assert.Equal(acked, read);
         Log($"read {read.Count} records from offset 0 in {fetches} fetches");
     }

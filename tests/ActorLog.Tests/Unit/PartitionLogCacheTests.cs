@@ -234,8 +234,8 @@ public class PartitionLogCacheTests
         Assert.Equal(1, log.LogEndOffset);
     }
 
-    [Fact]
-    public void Producer_state_is_rebuilt_from_the_index_without_cached_batches()
+    /// <summary>Producer 7's batches [0,2) and [2,6), then producer 8's [6,7), none cached, and the table they make.</summary>
+    private static (PartitionLog Log, ProducerStateTable Table) TwoProducersUncached()
     {
         var log = new PartitionLog(cacheMaxBytes: 0);
         var table = new ProducerStateTable();
@@ -245,6 +245,13 @@ public class PartitionLogCacheTests
             log.Append(b, ++seq);
             table.Record(b);
         }
+        return (log, table);
+    }
+
+    [Fact]
+    public void Producer_state_is_rebuilt_from_the_index_without_cached_batches()
+    {
+        var (log, table) = TwoProducersUncached();
         log.TruncateTo(4); // cuts producer 7's second batch (not cached) to sequences 2..3, drops producer 8
         table.Rebuild(log);
         Assert.Equal(ProducerStateTable.Verdict.Append, table.Validate(7, 4, 1).Verdict);
@@ -317,14 +324,7 @@ public class PartitionLogCacheTests
     [Fact]
     public void The_producer_table_rebuilt_from_a_restored_index_answers_retries_as_before_the_restart()
     {
-        var log = new PartitionLog(cacheMaxBytes: 0);
-        var table = new ProducerStateTable();
-        var seq = 0L;
-        foreach (var b in new[] { Batch(0, 2, producerId: 7, baseSequence: 0), Batch(2, 4, producerId: 7, baseSequence: 2), Batch(6, 1, producerId: 8, baseSequence: 0) })
-        {
-            log.Append(b, ++seq);
-            table.Record(b);
-        }
+        var (log, table) = TwoProducersUncached();
         var restored = new PartitionLog(cacheMaxBytes: 0);
         restored.Restore(log.ToSnapshot());
         var rebuilt = new ProducerStateTable();
