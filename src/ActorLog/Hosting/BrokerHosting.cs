@@ -5,6 +5,7 @@ using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Akka.DistributedData;
 using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -51,12 +52,31 @@ public static class BrokerHosting
     {
         var config = BrokerConfig.Build(options);
         BrokerConfig.PrepareStorage(config);
-        var builder = Host.CreateApplicationBuilder(Array.Empty<string>());
+        var builder = Host.CreateApplicationBuilder(HostSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
         builder.Services.AddActorLogBroker(config);
         configure?.Invoke(builder.Services);
         return builder.Build();
+    }
+
+    /// <summary>
+    /// The host's defaults without its file watching. A broker's settings are HOCON, the environment and flags, read
+    /// once (<see cref="BrokerConfig"/>); the default builder would also watch appsettings.json under the working
+    /// directory with a recursive inotify watch. That directory often holds the data dirs (the README's ./data), and
+    /// then every journal write of any broker woke a watcher thread in each of them: 9% of a leader's CPU samples at
+    /// 200,000 records/s (bench/RESULTS.md, session 11), and a watch per directory below wherever the node started.
+    /// </summary>
+    public static HostApplicationBuilderSettings HostSettings()
+    {
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection([new KeyValuePair<string, string?>("hostBuilder:reloadConfigOnChange", "false")]);
+        return new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            Configuration = configuration,
+        };
     }
 
     public static void StartBrokerActors(ActorSystem system, IActorRegistry registry)
