@@ -67,7 +67,7 @@ public static class BrokerHosting
     /// then every journal write of any broker woke a watcher thread in each of them: 9% of a leader's CPU samples at
     /// 200,000 records/s (bench/RESULTS.md, session 11), and a watch per directory below wherever the node started.
     /// </summary>
-    public static HostApplicationBuilderSettings HostSettings()
+    private static HostApplicationBuilderSettings HostSettings()
     {
         var configuration = new ConfigurationManager();
         configuration.AddInMemoryCollection([new KeyValuePair<string, string?>("hostBuilder:reloadConfigOnChange", "false")]);
