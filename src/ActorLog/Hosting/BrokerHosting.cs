@@ -64,8 +64,8 @@ public static class BrokerHosting
     /// The host's defaults without its file watching. A broker's settings are HOCON, the environment and flags, read
     /// once (<see cref="BrokerConfig"/>); the default builder would also watch appsettings.json under the working
     /// directory with a recursive inotify watch. That directory often holds the data dirs (the README's ./data), and
-    /// then every journal write of any broker woke a watcher thread in each of them: 9% of a leader's CPU samples at
-    /// 200,000 records/s (bench/RESULTS.md, session 11), and a watch per directory below wherever the node started.
+    /// then every journal write of any broker woke a watcher thread in each of them: a fifth of a leader's CPU samples
+    /// at ~213,000 records/s (bench/RESULTS.md, session 11), and a watch per directory below wherever the node started.
     /// </summary>
     private static HostApplicationBuilderSettings HostSettings()
     {
