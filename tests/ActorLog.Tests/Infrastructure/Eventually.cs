@@ -1,4 +1,5 @@
 using ActorLog.Client;
+using ActorLog.Gateway;
 using ActorLog.Metadata;
 using Xunit;
 
@@ -48,6 +49,22 @@ public static class Eventually
         {
             last = (await client.RefreshMetadataAsync()).Topics.Single(t => t.Name == topic).Partitions[partition];
             Assert.True(condition(last), $"waiting for {what}; now leader {last.Leader} epoch {last.LeaderEpoch} ISR [{string.Join(",", last.Isr)}]");
+        }, timeout, interval);
+        return last!;
+    }
+
+    /// <summary>
+    /// Waits until a partition as <c>describe</c> shows it (with its log-end offset and high watermark, which the
+    /// metadata does not carry) meets the condition.
+    /// </summary>
+    public static async Task<GatewayProtocol.PartitionDescription> DescribedAsync(ActorLogClient client, string topic, int partition,
+        Func<GatewayProtocol.PartitionDescription, bool> condition, string what, TimeSpan timeout, TimeSpan interval)
+    {
+        GatewayProtocol.PartitionDescription? last = null;
+        await Async(async () =>
+        {
+            last = (await client.DescribeTopicAsync(topic)).Partitions[partition];
+            Assert.True(condition(last), $"waiting for {what}; now {last}");
         }, timeout, interval);
         return last!;
     }

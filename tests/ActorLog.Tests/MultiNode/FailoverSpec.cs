@@ -124,15 +124,7 @@ public sealed class FailoverSpec(ITestOutputHelper output)
     private static Task<PartitionMetadata> AwaitPartition(ActorLogClient client, Func<PartitionMetadata, bool> condition, string what) =>
         Eventually.PartitionAsync(client, Topic, 0, condition, what, WaitLimit, PollInterval);
 
-    private static async Task<Gateway.GatewayProtocol.PartitionDescription> AwaitDescribe(ActorLogClient client,
-        Func<Gateway.GatewayProtocol.PartitionDescription, bool> condition, string what)
-    {
-        Gateway.GatewayProtocol.PartitionDescription? last = null;
-        await Eventually.Async(async () =>
-        {
-            last = (await client.DescribeTopicAsync(Topic)).Partitions[0];
-            Assert.True(condition(last), $"waiting for {what}; now {last}");
-        }, WaitLimit, PollInterval);
-        return last!;
-    }
+    private static Task<Gateway.GatewayProtocol.PartitionDescription> AwaitDescribe(ActorLogClient client,
+        Func<Gateway.GatewayProtocol.PartitionDescription, bool> condition, string what) =>
+        Eventually.DescribedAsync(client, Topic, 0, condition, what, WaitLimit, PollInterval);
 }

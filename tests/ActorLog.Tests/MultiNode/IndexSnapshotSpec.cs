@@ -57,11 +57,8 @@ public sealed class IndexSnapshotSpec(ITestOutputHelper output)
         await Eventually.PartitionAsync(client, Topic, 0, p => p.Leader != preferred && p.Leader >= 0, "a new leader", WaitLimit, PollInterval);
         await WaveRecords.ProduceAsync(client, Topic, acked, waves: 50);
         await cluster.StartBrokerAsync(preferred - 1);
-        await Eventually.Async(async () =>
-        {
-            var p = (await client.DescribeTopicAsync(Topic)).Partitions[0];
-            Assert.True(p.Isr.Contains(preferred) && p.LogEndOffset == acked.Count && p.HighWatermark == acked.Count, $"waiting for {preferred} in sync; now {p}");
-        }, WaitLimit, PollInterval);
+        await Eventually.DescribedAsync(client, Topic, 0, p => p.Isr.Contains(preferred) && p.LogEndOffset == acked.Count && p.HighWatermark == acked.Count,
+            $"broker {preferred} in sync", WaitLimit, PollInterval);
         var replica = JournalReader.Flatten(await JournalReader.ReadAsync(cluster.System(preferred - 1), Tp));
         Assert.Equal(acked, replica.Select(r => (r.Offset, r.Value!)).ToList());
 

@@ -55,11 +55,8 @@ public sealed class LogCacheSpec(ITestOutputHelper output)
         // Restarted: it recovers its journal keeping only the tail in memory, then catches up from the leader's journal.
         var leaderReads = JournalQuery.Get(cluster.System(failedOver.Leader - 1)).Reads;
         await cluster.StartBrokerAsync(preferred - 1);
-        await Eventually.Async(async () =>
-        {
-            var p = (await client.DescribeTopicAsync(Topic)).Partitions[0];
-            Assert.True(p.Isr.Contains(preferred) && p.HighWatermark == acked.Count && p.LogEndOffset == acked.Count, $"waiting for {preferred} in sync; now {p}");
-        }, WaitLimit, PollInterval);
+        await Eventually.DescribedAsync(client, Topic, 0, p => p.Isr.Contains(preferred) && p.HighWatermark == acked.Count && p.LogEndOffset == acked.Count,
+            $"broker {preferred} in sync", WaitLimit, PollInterval);
         Log($"broker {preferred} caught up and back in the ISR; the leader read its journal {JournalQuery.Get(cluster.System(failedOver.Leader - 1)).Reads - leaderReads} times");
         Assert.True(JournalQuery.Get(cluster.System(failedOver.Leader - 1)).Reads > leaderReads, "the catch-up came from memory");
         var replica = JournalReader.Flatten(await JournalReader.ReadAsync(cluster.System(preferred - 1), Tp));
