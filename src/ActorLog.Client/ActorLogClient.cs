@@ -104,6 +104,28 @@ public sealed partial class ActorLogClient : IAsyncDisposable
         int maxBytes = 1024 * 1024, CancellationToken ct = default)
     {
         var tp = new TopicPartition(topic, partition);
+        return ToRecords(tp, offset, await FetchFromLeaderAsync(tp, offset, maxWait, maxBytes, offsetsOnly: false, ct));
+    }
+
+    /// <summary>
+    /// The partition's offsets as its leader knows them now: the first it holds (retention moves it up) and the high
+    /// watermark, the next offset a consumer can read (Kafka's ListOffsets for earliest and latest).
+    /// </summary>
+    public async Task<PartitionOffsets> OffsetsAsync(string topic, int partition, CancellationToken ct = default)
+    {
+        // An empty fetch that does not wait: its answer carries both, whether or not offset 0 is still in the log.
+        var result = await FetchFromLeaderAsync(new TopicPartition(topic, partition), 0, TimeSpan.Zero, 1, offsetsOnly: true, ct);
+        return new PartitionOffsets(result.LogStartOffset, result.HighWatermark);
+    }
+
+    /// <summary>The partition's high watermark, as its leader knows it now.</summary>
+    public async Task<long> HighWatermarkAsync(string topic, int partition, CancellationToken ct = default) =>
+        (await OffsetsAsync(topic, partition, ct)).HighWatermark;
+
+    /// <param name="offsetsOnly">The caller wants the offsets in the answer: an offset out of the log's range is not an error then.</param>
+    private async Task<PartitionProtocol.FetchResult> FetchFromLeaderAsync(TopicPartition tp, long offset, TimeSpan? maxWait, int maxBytes,
+        bool offsetsOnly, CancellationToken ct)
+    {
         // No wait given: the broker's fetch.default-max-wait applies (sent as -1); the client allows 5 s for it.
         var wait = maxWait ?? TimeSpan.FromSeconds(5);
         var waitMs = maxWait is null ? -1 : (int)wait.TotalMilliseconds;
@@ -124,7 +146,7 @@ public sealed partial class ActorLogClient : IAsyncDisposable
                     var slack = Settings.RequestTimeout < FetchAnswerSlack ? Settings.RequestTimeout : FetchAnswerSlack;
                     var result = await target.Ask<PartitionProtocol.FetchResult>(
                         new PartitionProtocol.Fetch(tp, offset, maxBytes, waitMs), wait + slack, ct);
-                    if (result.Error is null) return ToRecords(tp, offset, result);
+                    if (result.Error is null || (offsetsOnly && result.Error.Code == ErrorCode.OffsetOutOfRange)) return result;
                     error = result.Error;
                 }
                 catch (AskTimeoutException)
@@ -147,10 +169,6 @@ public sealed partial class ActorLogClient : IAsyncDisposable
         }
     }
 
-    /// <summary>The partition's high watermark, as its leader knows it now (an empty fetch that does not wait).</summary>
-    public async Task<long> HighWatermarkAsync(string topic, int partition, CancellationToken ct = default) =>
-        (await FetchAsync(topic, partition, 0, TimeSpan.Zero, maxBytes: 1, ct: ct)).HighWatermark;
-
     /// <summary>Where requests for the partition's leader go now: its replica actor once known, else its gateway.</summary>
     internal Task<Route> RouteAsync(TopicPartition tp, bool refresh = false, CancellationToken ct = default) =>
         _client.Ask<Route>(new GetRoute(tp, refresh), Settings.RequestTimeout, ct);
@@ -166,14 +184,19 @@ public sealed partial class ActorLogClient : IAsyncDisposable
                 var r = batch.Records[i];
                 records.Add(new ConsumedRecord(tp.Topic, tp.Partition, o, r.Key, r.Value, r.Timestamp, r.Headers));
             }
-        return new FetchedRecords(tp.Topic, tp.Partition, result.HighWatermark, records);
+        return new FetchedRecords(tp.Topic, tp.Partition, result.HighWatermark, records) { LogStartOffset = result.LogStartOffset };
     }
 
+    /// <summary>
+    /// Creates a topic. 0 for min.insync.replicas or max.message.bytes, and null retention, take the brokers' defaults
+    /// (actorlog.topic-defaults); retention of -1 keeps everything.
+    /// </summary>
     public async Task<TopicMetadata> CreateTopicAsync(string name, int partitions, int replicationFactor, int minInsyncReplicas = 0,
-        int maxMessageBytes = 0, CancellationToken ct = default, bool uncleanLeaderElection = false)
+        int maxMessageBytes = 0, CancellationToken ct = default, bool uncleanLeaderElection = false, long? retentionMs = null,
+        long? retentionBytes = null)
     {
-        var result = await AdminAsync<ControllerProtocol.TopicResult>(
-            new ControllerProtocol.CreateTopic(name, partitions, replicationFactor, minInsyncReplicas, maxMessageBytes, uncleanLeaderElection), ct);
+        var result = await AdminAsync<ControllerProtocol.TopicResult>(new ControllerProtocol.CreateTopic(name, partitions, replicationFactor,
+            minInsyncReplicas, maxMessageBytes, uncleanLeaderElection, retentionMs, retentionBytes), ct);
         if (result.Error is not null) throw new ActorLogException(result.Error);
         await AwaitMetadata(m => m.Topics.Any(t => t.Name == name), ct);
         return result.Topic!;
@@ -183,12 +206,24 @@ public sealed partial class ActorLogClient : IAsyncDisposable
     /// Allows (or forbids again) electing a leader from outside the in-sync replicas for a topic: an offline
     /// partition comes back at once, losing the records only its lost in-sync replicas had.
     /// </summary>
-    public async Task<TopicMetadata> SetUncleanLeaderElectionAsync(string name, bool enabled, CancellationToken ct = default)
+    public Task<TopicMetadata> SetUncleanLeaderElectionAsync(string name, bool enabled, CancellationToken ct = default) =>
+        AlterTopicConfigAsync(new ControllerProtocol.AlterTopicConfig(name, enabled), ct);
+
+    /// <summary>
+    /// Changes a topic's retention.ms and/or retention.bytes (null: unchanged; -1: no limit). Every replica applies it at
+    /// its next retention check (actorlog.log.retention-check-interval).
+    /// </summary>
+    public Task<TopicMetadata> SetRetentionAsync(string name, long? retentionMs, long? retentionBytes, CancellationToken ct = default) =>
+        AlterTopicConfigAsync(new ControllerProtocol.AlterTopicConfig(name, null, retentionMs, retentionBytes), ct);
+
+    /// <summary>Alters a topic's settings, then waits until this client's metadata shows them.</summary>
+    private async Task<TopicMetadata> AlterTopicConfigAsync(ControllerProtocol.AlterTopicConfig alter, CancellationToken ct)
     {
-        var result = await AdminAsync<ControllerProtocol.TopicResult>(new ControllerProtocol.AlterTopicConfig(name, enabled), ct);
+        var result = await AdminAsync<ControllerProtocol.TopicResult>(alter, ct);
         if (result.Error is not null) throw new ActorLogException(result.Error);
-        await AwaitMetadata(m => m.Topics.Any(t => t.Name == name && t.Config.UncleanLeaderElection == enabled), ct);
-        return result.Topic!;
+        var config = result.Topic!.Config;
+        await AwaitMetadata(m => m.Topics.Any(t => t.Name == alter.Name && t.Config == config), ct);
+        return result.Topic;
     }
 
     /// <summary>

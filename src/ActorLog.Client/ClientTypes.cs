@@ -19,8 +19,14 @@ public readonly record struct DeliveryReport(string Topic, int Partition, long O
 public sealed record ConsumedRecord(string Topic, int Partition, long Offset, byte[]? Key, byte[]? Value, long Timestamp,
     IReadOnlyList<RecordHeader> Headers);
 
-/// <summary>Records of one fetch, and the partition's high watermark at the time.</summary>
-public sealed record FetchedRecords(string Topic, int Partition, long HighWatermark, IReadOnlyList<ConsumedRecord> Records);
+/// <summary>Records of one fetch, and the partition's high watermark (and log start) at the time.</summary>
+public sealed record FetchedRecords(string Topic, int Partition, long HighWatermark, IReadOnlyList<ConsumedRecord> Records)
+{
+    public long LogStartOffset { get; init; }
+}
+
+/// <summary>A partition's readable range: from LogStartOffset (the oldest record retention kept) up to HighWatermark (exclusive).</summary>
+public readonly record struct PartitionOffsets(long LogStartOffset, long HighWatermark);
 
 /// <summary>Kafka's acks setting.</summary>
 public enum Acks : short

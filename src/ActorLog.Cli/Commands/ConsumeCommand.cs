@@ -13,7 +13,7 @@ internal static class ConsumeCommand
     {
         var topic = new Argument<string>("topic");
         var partition = new Option<int?>("--partition") { Description = "Read only this partition (default: all)" };
-        var fromBeginning = new Option<bool>("--from-beginning") { Description = "Start at the first offset (default: the end)" };
+        var fromBeginning = new Option<bool>("--from-beginning") { Description = "Start at the oldest record retention kept (default: the end)" };
         var offset = new Option<long?>("--offset") { Description = "Start at this offset" };
         var maxMessages = new Option<long?>("--max-messages") { Description = "Exit after this many records" };
         var timeout = new Option<int?>("--timeout-ms") { Description = "Exit when no record arrives for this long" };
@@ -42,8 +42,11 @@ internal static class ConsumeCommand
             if (partitions.Count == 0)
                 throw new ActorLogException(ErrorCode.UnknownTopicOrPartition,
                     $"Topic '{name}' has partitions 0..{description.Partitions.Count - 1}; there is no partition {r.GetValue(partition)}");
-            var positions = partitions.ToDictionary(x => x.Partition, x =>
-                r.GetValue(fromBeginning) ? 0 : r.GetValue(offset) ?? Math.Max(0, x.HighWatermark));
+            var positions = new Dictionary<int, long>();
+            foreach (var x in partitions)
+                positions[x.Partition] = r.GetValue(offset) ?? (r.GetValue(fromBeginning)
+                    ? (await client.OffsetsAsync(name, x.Partition, ct)).LogStartOffset // retention may have dropped offset 0
+                    : Math.Max(0, x.HighWatermark));
             var json = CommonOptions.Json(r);
             var limit = r.GetValue(maxMessages) ?? long.MaxValue;
             var idleLimit = r.GetValue(timeout);

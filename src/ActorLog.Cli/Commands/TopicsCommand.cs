@@ -30,19 +30,33 @@ internal static class TopicsCommand
         {
             Description = "Allow a leader from outside the in-sync replicas when none is alive (availability over acknowledged data)",
         };
-        var cmd = new Command("create", "Create a topic") { name, partitions, rf, minIsr, maxBytes, unclean };
+        var (retentionMs, retentionBytes) = RetentionOptions();
+        var cmd = new Command("create", "Create a topic") { name, partitions, rf, minIsr, maxBytes, unclean, retentionMs, retentionBytes };
         cmd.SetAction((r, ct) => CommonOptions.WithClient(r, ct, async client =>
         {
             var topic = await client.CreateTopicAsync(r.GetValue(name)!, r.GetValue(partitions), r.GetValue(rf),
-                r.GetValue(minIsr), r.GetValue(maxBytes), ct, r.GetValue(unclean));
+                r.GetValue(minIsr), r.GetValue(maxBytes), ct, r.GetValue(unclean), r.GetValue(retentionMs), r.GetValue(retentionBytes));
             if (CommonOptions.Json(r))
                 Output.Json(new { topic = topic.Name, partitions = topic.Partitions.Count, replicationFactor = topic.Partitions[0].Replicas.Count,
-                    minInsyncReplicas = topic.Config.MinInsyncReplicas });
+                    minInsyncReplicas = topic.Config.MinInsyncReplicas, retentionMs = topic.Config.RetentionMs, retentionBytes = topic.Config.RetentionBytes });
             else Console.Out.WriteLine($"Created topic {topic.Name} with {topic.Partitions.Count} partition(s), replication factor {topic.Partitions[0].Replicas.Count}.");
             return 0;
         }));
         return cmd;
     }
+
+    /// <summary>--retention-ms and --retention-bytes, as create and alter take them.</summary>
+    internal static (Option<long?> Ms, Option<long?> Bytes) RetentionOptions() => (
+        new Option<long?>("--retention-ms")
+        {
+            Description = "retention.ms: delete record batches older than this many milliseconds; -1 keeps them (default: broker setting, 7 days)",
+        },
+        new Option<long?>("--retention-bytes")
+        {
+            Description = "retention.bytes: delete a partition's oldest record batches beyond this size; -1 no limit (default: broker setting, -1)",
+        });
+
+    private static string Retention(long value, string unit) => value < 0 ? "unlimited" : $"{value} {unit}";
 
     private static Command ListCommand()
     {
@@ -81,22 +95,25 @@ internal static class TopicsCommand
                 topic = d.Name,
                 minInsyncReplicas = d.Config?.MinInsyncReplicas,
                 uncleanLeaderElection = d.Config?.UncleanLeaderElection,
+                retentionMs = d.Config?.RetentionMs,
+                retentionBytes = d.Config?.RetentionBytes,
                 partitions = d.Partitions.Select(p => new
                 {
                     partition = p.Partition, leader = p.Leader, leaderEpoch = p.LeaderEpoch, replicas = p.Replicas, isr = p.Isr,
-                    logEndOffset = p.LogEndOffset, highWatermark = p.HighWatermark,
+                    logStartOffset = p.LogStartOffset, logEndOffset = p.LogEndOffset, highWatermark = p.HighWatermark,
                     offline = p.Leader < 0, preferredLeader = p.Replicas.Count > 0 ? p.Replicas[0] : -1,
                 }),
             });
             return;
         }
         Console.Out.WriteLine($"Topic: {d.Name}  Partitions: {d.Partitions.Count}  MinInsyncReplicas: {d.Config?.MinInsyncReplicas}  " +
-            $"UncleanLeaderElection: {(d.Config?.UncleanLeaderElection == true ? "on" : "off")}");
-        Output.Table(new[] { "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-END-OFFSET", "HIGH-WATERMARK" },
+            $"UncleanLeaderElection: {(d.Config?.UncleanLeaderElection == true ? "on" : "off")}" +
+            (d.Config is { } c ? $"  Retention: {Retention(c.RetentionMs, "ms")}, {Retention(c.RetentionBytes, "bytes")}" : ""));
+        Output.Table(new[] { "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-START-OFFSET", "LOG-END-OFFSET", "HIGH-WATERMARK" },
             d.Partitions.Select(p => (IReadOnlyList<string>)new[]
             {
                 p.Partition.ToString(), p.Leader < 0 ? "none (OFFLINE)" : p.Leader.ToString(), p.LeaderEpoch.ToString(),
-                Output.Ids(p.Replicas), Output.Ids(p.Isr), p.LogEndOffset.ToString(), p.HighWatermark.ToString(),
+                Output.Ids(p.Replicas), Output.Ids(p.Isr), p.LogStartOffset.ToString(), p.LogEndOffset.ToString(), p.HighWatermark.ToString(),
             }));
     }
 

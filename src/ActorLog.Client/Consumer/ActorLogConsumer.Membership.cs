@@ -91,13 +91,7 @@ public sealed partial class ActorLogConsumer
         foreach (var tp in added)
         {
             if (committed.TryGetValue(tp, out var offset) && offset >= 0) starts[tp] = offset;
-            else starts[tp] = _options.AutoOffsetReset switch
-            {
-                AutoOffsetReset.Earliest => 0,
-                AutoOffsetReset.Latest => await HighWatermarkAsync(tp, ct),
-                _ => throw new ActorLogException(ErrorCode.NoCommittedOffset,
-                    $"Group [{_group}] has no committed offset for {tp} and auto.offset.reset is none"),
-            };
+            else starts[tp] = await ResetPositionAsync(tp, ErrorCode.NoCommittedOffset, $"Group [{_group}] has no committed offset for {tp}", ct);
         }
         if (_options.OnAssigned is { } onAssigned) await onAssigned(added);
         lock (_gate)

@@ -85,6 +85,15 @@ public sealed partial class ActorLogConsumer : IAsyncDisposable
                         await ThrowIfTopicsGoneAsync(ct);
                         throw;
                     }
+                    catch (ActorLogException e) when (e.Code == ErrorCode.OffsetOutOfRange)
+                    {
+                        // Retention dropped the records at our position (or a seek went past the end): auto.offset.reset
+                        // says where to go on, as in Kafka.
+                        var reset = await ResetPositionAsync(tp, ErrorCode.OffsetOutOfRange, e.Message, ct);
+                        lock (_gate)
+                            if (_positions.TryGetValue(tp, out var position) && position == fetch.Offset) _positions[tp] = reset;
+                        continue;
+                    }
                     foreach (var record in records)
                     {
                         lock (_gate)
@@ -125,10 +134,12 @@ public sealed partial class ActorLogConsumer : IAsyncDisposable
         }
     }
 
-    public void SeekToBeginning(TopicPartition partition) => Seek(partition, 0);
+    /// <summary>Continues an owned partition from its oldest record (the log start: retention may have dropped older ones).</summary>
+    public async Task SeekToBeginningAsync(TopicPartition partition, CancellationToken ct = default) =>
+        Seek(partition, (await _client.OffsetsAsync(partition.Topic, partition.Partition, ct)).LogStartOffset);
 
     public async Task SeekToEndAsync(TopicPartition partition, CancellationToken ct = default) =>
-        Seek(partition, await HighWatermarkAsync(partition, ct));
+        Seek(partition, (await _client.OffsetsAsync(partition.Topic, partition.Partition, ct)).HighWatermark);
 
     /// <summary>Commits (when auto-commit is on) and leaves the group at once: its partitions go to the others now.</summary>
     public async Task CloseAsync()
@@ -199,5 +210,14 @@ public sealed partial class ActorLogConsumer : IAsyncDisposable
         }
     }
 
-    private Task<long> HighWatermarkAsync(TopicPartition tp, CancellationToken ct) => _client.HighWatermarkAsync(tp.Topic, tp.Partition, ct);
+    /// <summary>
+    /// Where to read a partition that has no usable position (no committed offset, or one out of the log's range), by
+    /// auto.offset.reset: the log start, the high watermark, or an error (<paramref name="code"/>, <paramref name="why"/>).
+    /// </summary>
+    private async Task<long> ResetPositionAsync(TopicPartition tp, ErrorCode code, string why, CancellationToken ct)
+    {
+        if (_options.AutoOffsetReset == AutoOffsetReset.None) throw new ActorLogException(code, $"{why} (auto.offset.reset is none)");
+        var offsets = await _client.OffsetsAsync(tp.Topic, tp.Partition, ct);
+        return _options.AutoOffsetReset == AutoOffsetReset.Earliest ? offsets.LogStartOffset : offsets.HighWatermark;
+    }
 }

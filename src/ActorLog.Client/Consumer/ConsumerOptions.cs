@@ -2,12 +2,15 @@ using ActorLog.Common;
 
 namespace ActorLog.Client.Consumer;
 
-/// <summary>Where a consumer starts in a partition its group has never committed (Kafka's auto.offset.reset).</summary>
+/// <summary>
+/// Where a consumer starts in a partition its group has never committed, and where it goes on when its position is out
+/// of the log's range (retention dropped those records): Kafka's auto.offset.reset.
+/// </summary>
 public enum AutoOffsetReset
 {
     Earliest,
     Latest,
-    /// <summary>Fail with <see cref="ErrorCode.NoCommittedOffset"/> instead of guessing.</summary>
+    /// <summary>Fail with <see cref="ErrorCode.NoCommittedOffset"/> (or OffsetOutOfRange) instead of guessing.</summary>
     None,
 }
 

@@ -110,8 +110,9 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
                 if (_deleting.Contains(tp)) continue; // recreated topic: wait for the old journal to be deleted
                 var replica = GetOrStart(tp);
                 var change = new ReplicaManagerProtocol.AssignmentChanged(p, topic.Config);
+                // A change of the topic's settings alone (retention, altered) goes to the replica too.
                 if (_sent.TryGetValue(tp, out var last) && last.Partition.LeaderEpoch == p.LeaderEpoch
-                    && last.Partition.Leader == p.Leader && last.Partition.Isr.SequenceEqual(p.Isr)) continue;
+                    && last.Partition.Leader == p.Leader && last.Partition.Isr.SequenceEqual(p.Isr) && last.Config == topic.Config) continue;
                 _sent[tp] = change;
                 replica.Tell(change);
             }

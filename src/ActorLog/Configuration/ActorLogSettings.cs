@@ -21,7 +21,10 @@ public sealed record ActorLogSettings(
     TimeSpan UnreachableGrace,
     TimeSpan? LeaderRebalanceDelay,
     bool CrashDetection,
-    TimeSpan CrashProbeTimeout)
+    TimeSpan CrashProbeTimeout,
+    long DefaultRetentionMs,
+    long DefaultRetentionBytes,
+    TimeSpan RetentionCheckInterval)
 {
     public static ActorLogSettings Create(ActorSystem system) => Create(system.Settings.Config.GetConfig("actorlog"));
 
@@ -45,7 +48,25 @@ public sealed record ActorLogSettings(
             c.GetTimeSpan("controller.unreachable-grace"),
             OffOrDuration(c, "controller.leader-rebalance-delay"),
             c.GetBoolean("crash-detection.enabled"),
-            c.GetTimeSpan("crash-detection.probe-timeout"));
+            c.GetTimeSpan("crash-detection.probe-timeout"),
+            OffOrDuration(c, "topic-defaults.retention") is { } retention ? Positive(retention, "topic-defaults.retention") : -1,
+            OffOrSize(c, "topic-defaults.retention-bytes"),
+            TimeSpan.FromMilliseconds(Positive(c.GetTimeSpan("log.retention-check-interval"), "log.retention-check-interval")));
+    }
+
+    private static long Positive(TimeSpan t, string key) =>
+        t > TimeSpan.Zero ? (long)t.TotalMilliseconds : throw new ConfigurationException($"actorlog.{key} must be above 0 (or off), got {t}");
+
+    /// <summary>A byte size that may also be "off" (-1).</summary>
+    private static long OffOrSize(Config c, string key)
+    {
+        var text = c.GetString(key)?.Trim();
+        if (text is null or "" || text.Equals("off", StringComparison.OrdinalIgnoreCase)) return -1;
+        long? parsed;
+        try { parsed = c.GetByteSize(key); }
+        catch (Exception) { parsed = null; }
+        if (parsed is not { } bytes || bytes < 0) throw new ConfigurationException($"actorlog.{key} must be a size (e.g. 10GiB) or off, got '{text}'");
+        return bytes;
     }
 
     private static long CacheMaxBytes(Config c)
@@ -56,18 +77,12 @@ public sealed record ActorLogSettings(
     }
 
     /// <summary>log.snapshot-after-bytes: a byte size, or off (0).</summary>
-    private static long ReadSnapshotAfterBytes(Config c)
+    private static long ReadSnapshotAfterBytes(Config c) => OffOrSize(c, "log.snapshot-after-bytes") switch
     {
-        var text = c.GetString("log.snapshot-after-bytes")?.Trim();
-        if (text is null or "") throw new ConfigurationException("actorlog.log.snapshot-after-bytes is missing");
-        if (text.Equals("off", StringComparison.OrdinalIgnoreCase)) return 0;
-        long? parsed;
-        try { parsed = c.GetByteSize("log.snapshot-after-bytes"); }
-        catch (Exception) { parsed = null; }
-        if (parsed is not { } bytes) throw new ConfigurationException($"actorlog.log.snapshot-after-bytes must be a size (e.g. 64MiB) or off, got '{text}'");
-        if (bytes <= 0) throw new ConfigurationException($"actorlog.log.snapshot-after-bytes must be above 0 (or off), got {bytes}");
-        return bytes;
-    }
+        -1 => 0,
+        0 => throw new ConfigurationException("actorlog.log.snapshot-after-bytes must be above 0 (or off), got 0"),
+        var bytes => bytes,
+    };
 
     /// <summary>A duration that may also be "off" (null).</summary>
     private static TimeSpan? OffOrDuration(Config c, string key)

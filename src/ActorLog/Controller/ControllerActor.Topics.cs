@@ -20,12 +20,14 @@ public sealed partial class ControllerActor
             error = new ErrorInfo(ErrorCode.TopicAlreadyExists, $"Topic '{cmd.Name}' already exists");
         if (error is null && cmd.MaxMessageBytes < 0)
             error = new ErrorInfo(ErrorCode.InvalidConfig, $"max.message.bytes must be positive, got {cmd.MaxMessageBytes}");
+        error ??= TopicValidation.ValidateRetention(cmd.RetentionMs, cmd.RetentionBytes);
         if (error is not null)
         {
             Sender.Tell(new TopicResult(null, error));
             return;
         }
-        var config = new TopicConfig(minIsr, cmd.MaxMessageBytes > 0 ? cmd.MaxMessageBytes : _settings.MaxMessageBytes, cmd.UncleanLeaderElection);
+        var config = new TopicConfig(minIsr, cmd.MaxMessageBytes > 0 ? cmd.MaxMessageBytes : _settings.MaxMessageBytes, cmd.UncleanLeaderElection,
+            cmd.RetentionMs ?? _settings.DefaultRetentionMs, cmd.RetentionBytes ?? _settings.DefaultRetentionBytes);
         var partitions = ReplicaAssigner.Assign(cmd.Partitions, cmd.ReplicationFactor, live.Keys.ToList(), _metadata.Topics.Count);
         var topic = new TopicMetadata(cmd.Name, config, partitions);
         var replyTo = Sender;
@@ -60,15 +62,28 @@ public sealed partial class ControllerActor
     private void OnAlterTopicConfig(AlterTopicConfig cmd)
     {
         if (!TryGetTopic(cmd.Name, out var topic)) return;
-        var updated = topic with { Config = topic.Config with { UncleanLeaderElection = cmd.UncleanLeaderElection } };
+        if (TopicValidation.ValidateRetention(cmd.RetentionMs, cmd.RetentionBytes) is { } invalid)
+        {
+            Sender.Tell(new TopicResult(null, invalid));
+            return;
+        }
+        var old = topic.Config;
+        var config = old with
+        {
+            UncleanLeaderElection = cmd.UncleanLeaderElection ?? old.UncleanLeaderElection,
+            RetentionMs = cmd.RetentionMs ?? old.RetentionMs,
+            RetentionBytes = cmd.RetentionBytes ?? old.RetentionBytes,
+        };
+        var updated = topic with { Config = config };
         var replyTo = Sender;
-        Write(_metadata.WithTopic(updated), $"topic {cmd.Name}: unclean.leader.election.enable = {cmd.UncleanLeaderElection}", ok =>
+        var what = $"unclean.leader.election.enable = {config.UncleanLeaderElection}, retention.ms = {config.RetentionMs}, retention.bytes = {config.RetentionBytes}";
+        Write(_metadata.WithTopic(updated), $"topic {cmd.Name}: {what}", ok =>
         {
             replyTo.Tell(ok
                 ? new TopicResult(updated, null)
                 : new TopicResult(null, new ErrorInfo(ErrorCode.RequestTimedOut, $"Topic '{cmd.Name}': the change was not confirmed by a majority")));
             // Enabling it may bring an offline partition back (with the loss the operator accepted).
-            if (ok && cmd.UncleanLeaderElection) Self.Tell(new Elect($"unclean leader election enabled for {cmd.Name}"));
+            if (ok && cmd.UncleanLeaderElection == true) Self.Tell(new Elect($"unclean leader election enabled for {cmd.Name}"));
         });
     }
 

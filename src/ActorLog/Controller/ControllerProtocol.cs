@@ -9,14 +9,15 @@ public static class ControllerProtocol
 {
     public interface IControllerCommand : IActorLogMessage;
 
-    /// <summary>MinInsyncReplicas / MaxMessageBytes of 0 take the broker defaults.</summary>
+    /// <summary>MinInsyncReplicas / MaxMessageBytes of 0 and retention not given (null) take the broker defaults; -1 retention keeps everything.</summary>
     public sealed record CreateTopic(string Name, int Partitions, int ReplicationFactor, int MinInsyncReplicas, int MaxMessageBytes,
-        bool UncleanLeaderElection = false) : IControllerCommand;
+        bool UncleanLeaderElection = false, long? RetentionMs = null, long? RetentionBytes = null) : IControllerCommand;
 
     public sealed record DeleteTopic(string Name) : IControllerCommand;
 
-    /// <summary>Changes a topic's unclean.leader.election.enable (the one topic setting that may change after creation).</summary>
-    public sealed record AlterTopicConfig(string Name, bool UncleanLeaderElection) : IControllerCommand;
+    /// <summary>Changes the given settings of a topic (null: unchanged): unclean.leader.election.enable, retention.ms, retention.bytes.</summary>
+    public sealed record AlterTopicConfig(string Name, bool? UncleanLeaderElection, long? RetentionMs = null, long? RetentionBytes = null)
+        : IControllerCommand;
 
     /// <summary>
     /// Grows a topic to <paramref name="TotalPartitions"/> partitions (Kafka's CreatePartitions): only new partitions are

@@ -129,7 +129,7 @@ public sealed class GatewayActor : ReceiveActor
         Describe(topic, region).PipeTo(Sender);
     }
 
-    /// <summary>Asks every partition's leader for its live state (log end, high watermark, ISR) in parallel.</summary>
+    /// <summary>Asks every partition's leader for its live state (log start and end, high watermark, ISR) in parallel.</summary>
     private static async Task<TopicDescription> Describe(TopicMetadata topic, IActorRef region)
     {
         var states = await Task.WhenAll(topic.Partitions.Select(async p =>
@@ -148,7 +148,10 @@ public sealed class GatewayActor : ReceiveActor
         }));
         var partitions = topic.Partitions.Select((p, i) => states[i] is { } s
             ? new PartitionDescription(p.Partition, p.Leader, s.LeaderEpoch, p.Replicas, s.InSyncReplicas, s.LogEndOffset, s.HighWatermark)
-            : new PartitionDescription(p.Partition, p.Leader, p.LeaderEpoch, p.Replicas, p.Isr, -1, -1)).ToList();
+            {
+                LogStartOffset = s.LogStartOffset,
+            }
+            : new PartitionDescription(p.Partition, p.Leader, p.LeaderEpoch, p.Replicas, p.Isr, -1, -1) { LogStartOffset = -1 }).ToList();
         return new TopicDescription(topic.Name, topic.Config, partitions, null);
     }
 }

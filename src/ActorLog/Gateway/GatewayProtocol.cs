@@ -25,7 +25,11 @@ public static class GatewayProtocol
     public sealed record ReplicaLocation(TopicPartition Partition, string? ReplicaPath) : IActorLogMessage;
 
     public sealed record PartitionDescription(int Partition, int Leader, int LeaderEpoch, IReadOnlyList<int> Replicas,
-        IReadOnlyList<int> Isr, long LogEndOffset, long HighWatermark) : IActorLogMessage;
+        IReadOnlyList<int> Isr, long LogEndOffset, long HighWatermark) : IActorLogMessage
+    {
+        /// <summary>The leader's first offset (retention moves it up); -1 when the leader did not answer, like the offsets above.</summary>
+        public long LogStartOffset { get; init; }
+    }
 
     public sealed record TopicDescription(string Name, TopicConfig? Config, IReadOnlyList<PartitionDescription> Partitions,
         ErrorInfo? Error) : IActorLogMessage;

@@ -7,17 +7,17 @@ namespace ActorLog.Log;
 /// and size, the producer that wrote it, and the journal sequence number of the event that holds it (the
 /// latest one: after a truncation and a re-append, an offset lives in a newer event). A batch cut by a
 /// truncation keeps its sequence number; the journal still holds it whole, so a read slices it again.
-/// 40 bytes a batch (auto layout packs the longs first; sequential would pad to 48), so the index of a log
-/// stays far smaller than the log.
+/// AppendTimeMs is the batch's (retention.ms ages batches by it). 48 bytes a batch (auto layout packs the longs
+/// first; sequential would pad to 56), so the index of a log stays far smaller than the log.
 /// </summary>
 [StructLayout(LayoutKind.Auto)]
 public readonly record struct BatchIndexEntry(
-    long BaseOffset, int Count, int LeaderEpoch, int SizeInBytes, long SequenceNr, long ProducerId, int BaseSequence)
+    long BaseOffset, int Count, int LeaderEpoch, int SizeInBytes, long SequenceNr, long ProducerId, int BaseSequence, long AppendTimeMs = 0)
 {
     public long NextOffset => BaseOffset + Count;
 
     public static BatchIndexEntry For(RecordBatch batch, long sequenceNr) =>
-        new(batch.BaseOffset, batch.Count, batch.LeaderEpoch, batch.SizeInBytes, sequenceNr, batch.ProducerId, batch.BaseSequence);
+        new(batch.BaseOffset, batch.Count, batch.LeaderEpoch, batch.SizeInBytes, sequenceNr, batch.ProducerId, batch.BaseSequence, batch.AppendTimeMs);
 
     /// <summary>
     /// The entry cut to offsets below <paramref name="to"/>. Without the batch at hand the size is an estimate in

@@ -35,6 +35,19 @@ public sealed class LeaderEpochCache
         return (-1, -1);
     }
 
+    /// <summary>
+    /// The log now starts at <paramref name="offset"/> (retention): epochs that ended before it are forgotten, and the
+    /// one in force there starts there, as Kafka truncates its epoch cache from the start.
+    /// </summary>
+    public void TruncateBefore(long offset)
+    {
+        while (_entries.Count > 1 && _entries[1].StartOffset <= offset) _entries.RemoveAt(0);
+        if (_entries.Count > 0 && _entries[0].StartOffset < offset) _entries[0] = (_entries[0].Epoch, offset);
+    }
+
+    /// <summary>The log is empty (a follower's log reset to its leader's start): no epoch is known yet.</summary>
+    public void Clear() => _entries.Clear();
+
     /// <summary>Forgets epochs that start at or after a truncation point.</summary>
     public void TruncateFrom(long offset)
     {

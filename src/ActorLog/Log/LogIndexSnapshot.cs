@@ -11,7 +11,7 @@ namespace ActorLog.Log;
 public sealed record LogIndexSnapshot(long LogEndOffset, BatchIndexEntry[] Entries) : IActorLogMessage
 {
     /// <summary>Bytes of index a snapshot holds per batch (as written by the serializer).</summary>
-    public const int BytesPerEntry = 40;
+    public const int BytesPerEntry = 48;
 
     /// <summary>
     /// When a replica saves its next snapshot: after at least <paramref name="intervalBytes"/> of batches were

@@ -62,6 +62,31 @@ public sealed class PartitionLog(long cacheMaxBytes = long.MaxValue)
         SizeInBytes += batch.SizeInBytes;
     }
 
+    /// <summary>
+    /// Drops the batches wholly below <paramref name="offset"/> from the front of the log (retention; a batch holding
+    /// the offset stays whole, so the log then starts at its base). An offset past the log end empties the log and
+    /// continues it there (a follower whose whole log is older than its leader's start). Returns the journal event
+    /// of the last batch dropped, -1 when none was: the events up to it are no longer part of the log.
+    /// </summary>
+    public long AdvanceStart(long offset)
+    {
+        var dropped = 0;
+        var lastSequenceNr = -1L;
+        while (dropped < _index.Count && _index[dropped].NextOffset <= offset)
+        {
+            lastSequenceNr = _index[dropped].SequenceNr;
+            SizeInBytes -= _index[dropped].SizeInBytes;
+            dropped++;
+        }
+        // The cache is a suffix of the index: the dropped batches it holds are its oldest.
+        for (var i = Math.Max(0, dropped - FirstCached); i > 0; i--) _cache.RemoveFirst();
+        _index.RemoveRange(0, dropped);
+        if (offset > LogEndOffset) LogEndOffset = offset;
+        if (_index.Count == 0) Epochs.Clear();
+        else Epochs.TruncateBefore(_index[0].BaseOffset);
+        return lastSequenceNr;
+    }
+
     /// <summary>The index as it is now, for a snapshot (the entries are copied: the log goes on changing).</summary>
     public LogIndexSnapshot ToSnapshot() => new(LogEndOffset, _index.ToArray());
 
@@ -82,20 +107,22 @@ public sealed class PartitionLog(long cacheMaxBytes = long.MaxValue)
         LogEndOffset = snapshot.LogEndOffset;
     }
 
-    /// <summary>What makes a snapshot unusable (null: nothing): it must be a gap-free run of batches from offset 0
-    /// with ascending journal events, ending at its log-end offset.</summary>
+    /// <summary>What makes a snapshot unusable (null: nothing): it must be a gap-free run of batches (from the log's
+    /// start: 0, or later once retention dropped older ones) with ascending journal events, ending at its log-end
+    /// offset; an empty index may name any log-end offset (a log emptied by <see cref="AdvanceStart"/>).</summary>
     public static string? Check(LogIndexSnapshot snapshot)
     {
         var entries = snapshot.Entries;
+        if (snapshot.LogEndOffset < 0) return $"it names log-end offset {snapshot.LogEndOffset}";
         for (var i = 0; i < entries.Length; i++)
         {
             var e = entries[i];
-            var expectedBase = i == 0 ? 0 : entries[i - 1].NextOffset;
-            if (e.Count <= 0 || e.BaseOffset != expectedBase || (i > 0 && e.SequenceNr <= entries[i - 1].SequenceNr))
+            var continues = i == 0 ? e.BaseOffset >= 0 : e.BaseOffset == entries[i - 1].NextOffset && e.SequenceNr > entries[i - 1].SequenceNr;
+            if (e.Count <= 0 || !continues)
                 return $"entry {i} (offset {e.BaseOffset}, {e.Count} records, event {e.SequenceNr}) does not continue the one before it";
         }
-        var end = entries.Length == 0 ? 0 : entries[^1].NextOffset;
-        return snapshot.LogEndOffset == end ? null : $"its batches end at offset {end} but it names log-end offset {snapshot.LogEndOffset}";
+        if (entries.Length == 0 || snapshot.LogEndOffset == entries[^1].NextOffset) return null;
+        return $"its batches end at offset {entries[^1].NextOffset} but it names log-end offset {snapshot.LogEndOffset}";
     }
 
     /// <summary>

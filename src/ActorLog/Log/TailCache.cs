@@ -4,7 +4,8 @@ namespace ActorLog.Log;
 /// The most recent record batches of a log, oldest first, within a byte budget: always a suffix of the log's
 /// index. The newest batch stays even when it alone is over the budget, so the batch just written can be pushed
 /// to followers and long-polling consumers without a journal read. Eviction is from the front, truncation from
-/// the back; the front is a moving head over a list (compacted when half of it is dead), so both are O(1) amortised.
+/// the back; the front is a moving head over a list (compacted when half of it is dead), so both are O(1) amortised. Retention
+/// drops batches from the front too.
 /// </summary>
 internal sealed class TailCache(long maxBytes)
 {
@@ -36,6 +37,18 @@ internal sealed class TailCache(long maxBytes)
         if (_head > 16 && _head * 2 >= _batches.Count)
         {
             _batches.RemoveRange(0, _head);
+            _head = 0;
+        }
+    }
+
+    /// <summary>Drops the oldest batch (retention dropped it from the log).</summary>
+    public void RemoveFirst()
+    {
+        Bytes -= _batches[_head]!.SizeInBytes;
+        _batches[_head++] = null;
+        if (Count == 0)
+        {
+            _batches.Clear();
             _head = 0;
         }
     }

@@ -4,8 +4,13 @@ using ActorLog.Serialization;
 
 namespace ActorLog.Metadata;
 
-/// <summary>Per-topic settings, fixed at creation (Kafka's topic configs of the same names).</summary>
-public sealed record TopicConfig(int MinInsyncReplicas, int MaxMessageBytes, bool UncleanLeaderElection);
+/// <summary>
+/// Per-topic settings (Kafka's topic configs of the same names): min.insync.replicas and max.message.bytes are fixed
+/// at creation; unclean.leader.election.enable, retention.ms and retention.bytes may be altered. Retention of -1
+/// keeps everything (topics created before retention existed read as -1: they keep what they had).
+/// </summary>
+public sealed record TopicConfig(int MinInsyncReplicas, int MaxMessageBytes, bool UncleanLeaderElection,
+    long RetentionMs = -1, long RetentionBytes = -1);
 
 /// <summary>
 /// Where a partition lives. Leader is a broker id, or -1 while the partition is offline. Every change of

@@ -35,6 +35,16 @@ public static class TopicValidation
         return null;
     }
 
+    /// <summary>retention.ms and retention.bytes: -1 (keep everything) or 0 and above, as in Kafka; null means not given.</summary>
+    public static ErrorInfo? ValidateRetention(long? retentionMs, long? retentionBytes)
+    {
+        if (retentionMs < -1)
+            return new(ErrorCode.InvalidConfig, $"retention.ms must be -1 (keep everything) or 0 and above, got {retentionMs}");
+        if (retentionBytes < -1)
+            return new(ErrorCode.InvalidConfig, $"retention.bytes must be -1 (no size limit) or 0 and above, got {retentionBytes}");
+        return null;
+    }
+
     /// <summary>
     /// Kafka's rules for adding partitions: the count only grows (keys are placed modulo the count, and a partition's
     /// records cannot be split or merged), and the new partitions need as many live brokers as the topic's replication factor.

@@ -46,7 +46,11 @@ public static class PartitionProtocol
     public sealed record GetPartitionState(TopicPartition Partition) : IPartitionMessage;
 
     public sealed record PartitionState(TopicPartition Partition, string Role, int LeaderEpoch, long LogEndOffset,
-        long HighWatermark, IReadOnlyList<int> InSyncReplicas, ErrorInfo? Error) : IActorLogMessage;
+        long HighWatermark, IReadOnlyList<int> InSyncReplicas, ErrorInfo? Error) : IActorLogMessage
+    {
+        /// <summary>The first offset the replica's log holds (retention moves it up).</summary>
+        public long LogStartOffset { get; init; }
+    }
 }
 
 /// <summary>Leader ⇄ follower replication. Every message carries the leader epoch it belongs to.</summary>
@@ -59,9 +63,16 @@ public static class ReplicationProtocol
     public sealed record FollowerFetch(TopicPartition Partition, int FollowerBrokerId, int LeaderEpoch,
         long FetchOffset, int LastFetchedEpoch) : IPartitionMessage;
 
-    /// <summary>Accepted (TruncateTo = -1), or the follower must first truncate its log at TruncateTo.</summary>
+    /// <summary>
+    /// Accepted (TruncateTo = -1), or the follower must first truncate its log at TruncateTo. A follower whose log ends
+    /// below the leader's <see cref="LogStartOffset"/> (retention dropped what it needs next) is not subscribed: it
+    /// starts its log over at the leader's start and subscribes from there.
+    /// </summary>
     public sealed record FollowerFetchResult(TopicPartition Partition, int LeaderEpoch, long TruncateTo, long HighWatermark,
-        ErrorInfo? Error) : IActorLogMessage;
+        ErrorInfo? Error) : IActorLogMessage
+    {
+        public long LogStartOffset { get; init; }
+    }
 
     public sealed record ReplicateBatch(TopicPartition Partition, int LeaderEpoch, RecordBatch Batch, long HighWatermark) : IActorLogMessage;
 

@@ -45,6 +45,7 @@ public sealed partial class ReplicaActor
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
         CommandClaims();
         CommandSnapshots();
+        CommandRetention();
         Command<ReplicaManagerProtocol.DeletePartition>(_ => DeleteAndStop());
         Command<ReplicaManagerProtocol.BrokerDown>(_ => { });
         CommandAny(msg => RejectNotReady(msg));
@@ -97,6 +98,19 @@ public sealed partial class ReplicaActor
         }
         _lastHeardFromLeaderMs = NowMs;
         _highWatermark = Math.Max(_highWatermark, Math.Min(result.HighWatermark, _partitionLog.LogEndOffset));
+        if (result.TruncateTo < 0 && result.LogStartOffset > _partitionLog.LogEndOffset)
+        {
+            _log.Warning("{0}: log ends at {1}, below leader {2}'s log start {3} (retention dropped the records between); starting over there",
+                _tp, _partitionLog.LogEndOffset, _followedLeader, result.LogStartOffset);
+            Persist(new LogStartAdvanced(result.LogStartOffset), moved =>
+            {
+                MoveLogStart(moved, $"behind leader {_followedLeader}'s log start");
+                _writeEnd = _partitionLog.LogEndOffset;
+                _highWatermark = _writeEnd;
+                Subscribe();
+            });
+            return;
+        }
         if (result.TruncateTo >= 0)
         {
             _log.Warning("{0}: log diverges from leader {1} at offset {2} (log end {3}); truncating",

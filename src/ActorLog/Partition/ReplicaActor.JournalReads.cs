@@ -62,7 +62,14 @@ public sealed partial class ReplicaActor
             PartitionErrors.TryReply(read.Request, read.ReplyTo, NotLeaderError(), _assignment?.Leader ?? -1, _leaderEpoch);
             return;
         }
-        if (read.Batches is null)
+        if (read.Batches is null && read.Request.Offset < _partitionLog.LogStartOffset)
+        {
+            // Retention dropped those batches (and deleted their events) while they were being read.
+            read.ReplyTo.Tell(new PartitionProtocol.FetchResult(_tp, _highWatermark, _partitionLog.LogStartOffset, Array.Empty<RecordBatch>(),
+                new ErrorInfo(ErrorCode.OffsetOutOfRange,
+                    $"Offset {read.Request.Offset} is outside the log of {_tp} [{_partitionLog.LogStartOffset}, {_partitionLog.LogEndOffset}]: retention dropped it")));
+        }
+        else if (read.Batches is null)
         {
             _log.Warning("{0}: reading offset {1} from the journal failed: {2}", _tp, read.Request.Offset, read.Failure?.Message);
             read.ReplyTo.Tell(new PartitionProtocol.FetchResult(_tp, _highWatermark, _partitionLog.LogStartOffset, Array.Empty<RecordBatch>(),

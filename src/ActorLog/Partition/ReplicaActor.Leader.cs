@@ -74,6 +74,7 @@ public sealed partial class ReplicaActor
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
         CommandClaims();
         CommandSnapshots();
+        CommandRetention();
         Command<ReplicaManagerProtocol.DeletePartition>(_ => { StepDownIfLeader("topic deleted"); DeleteAndStop(); });
         // A follower's push from an older epoch may still arrive; ignore it.
         Command<ReplicationProtocol.ReplicateBatch>(b =>
@@ -134,7 +135,7 @@ public sealed partial class ReplicaActor
             return;
         }
 
-        var batch = incoming.Place(_writeEnd, _leaderEpoch);
+        var batch = incoming.Place(_writeEnd, _leaderEpoch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         _producers.Record(batch);
         _writeEnd = batch.NextOffset;
         _writesInFlight++;
@@ -275,8 +276,10 @@ public sealed partial class ReplicaActor
             return;
         }
         var truncateTo = DivergencePoint(ff.FetchOffset, ff.LastFetchedEpoch);
-        Sender.Tell(new ReplicationProtocol.FollowerFetchResult(_tp, _leaderEpoch, truncateTo, _highWatermark, null));
-        if (truncateTo >= 0) return; // it subscribes again once truncated
+        var logStart = _partitionLog.LogStartOffset;
+        Sender.Tell(new ReplicationProtocol.FollowerFetchResult(_tp, _leaderEpoch, truncateTo, _highWatermark, null) { LogStartOffset = logStart });
+        // It subscribes again once truncated, or once its log starts over at ours (retention dropped what it needs next).
+        if (truncateTo >= 0 || ff.FetchOffset < logStart) return;
         if (leader.Subscribe(ff.FollowerBrokerId, Sender, ff.FetchOffset, NowMs)) OnHighWatermarkAdvanced();
         PumpFollower(progress);
     }

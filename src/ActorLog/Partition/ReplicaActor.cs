@@ -62,9 +62,12 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
         Recover<SnapshotOffer>(RecoverSnapshot);
         Recover<RecordBatch>(RecoverBatch);
         Recover<LogTruncated>(t => Truncate(t.Offset));
+        Recover<LogStartAdvanced>(moved => MoveLogStart(moved, "recovery"));
         Recover<RecoveryCompleted>(_ =>
         {
             _writeEnd = _partitionLog.LogEndOffset;
+            DeleteDroppedAfterRecovery();
+            StartRetentionChecks();
             _log.Info("{0}: recovered {1} batches, log-end offset {2}, {3} batches ({4} bytes) cached", _tp, _partitionLog.BatchCount,
                 _partitionLog.LogEndOffset, _partitionLog.CachedBatchCount, _partitionLog.CachedBytes);
             Become(AwaitingRole);
@@ -95,6 +98,15 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
             _log.Warning("{0}: journal batch at {1} overlaps log end {2}; truncating", _tp, batch.BaseOffset, _partitionLog.LogEndOffset);
             _partitionLog.TruncateTo(batch.BaseOffset);
         }
+        else if (batch.BaseOffset > _partitionLog.LogEndOffset)
+        {
+            // The first batch of a log whose older events retention deleted starts it; after other batches, only a
+            // lost start marker leaves such a gap, and again the later write is the truth.
+            if (_partitionLog.BatchCount > 0)
+                _log.Warning("{0}: journal batch at {1} leaves a gap after log end {2}; the log starts over there", _tp, batch.BaseOffset,
+                    _partitionLog.LogEndOffset);
+            _partitionLog.AdvanceStart(batch.BaseOffset);
+        }
         // During replay LastSequenceNr is the replayed event's. Only the tail within the cache budget stays in memory.
         _partitionLog.Append(batch, LastSequenceNr);
         _producers.Record(batch);
@@ -112,6 +124,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
         CommandClaims();
         CommandSnapshots();
+        CommandRetention();
         CommandAny(msg => RejectNotReady(msg));
     }
 
@@ -201,6 +214,9 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
             case ReplicaManagerProtocol.BrokerDown:
             case ControllerProtocol.LeaderEpochClaimed:
             case ClaimTick:
+            case RetentionTick:
+            case DeleteMessagesSuccess:
+            case DeleteMessagesFailure:
             case ReplicationProtocol.ReplicateBatch:
             case ReplicationProtocol.FollowerFetchResult:
             case FollowerRead:
@@ -213,7 +229,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
 
     private PartitionProtocol.PartitionState StateReply(string role, ErrorInfo? error) =>
         new(_tp, role, _leaderEpoch, _partitionLog.LogEndOffset, _highWatermark,
-            _leader?.InSyncReplicas.ToArray() ?? _assignment?.Isr ?? Array.Empty<int>(), error);
+            _leader?.InSyncReplicas.ToArray() ?? _assignment?.Isr ?? Array.Empty<int>(), error) { LogStartOffset = _partitionLog.LogStartOffset };
 
     private void DeleteAndStop()
     {
@@ -236,9 +252,15 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
                 _log.Error(f.Cause, "{0}: could not delete the log index snapshots of a deleted topic; its journal is kept", _tp);
                 Context.Stop(Self);
             });
-            Command<DeleteMessagesSuccess>(_ => Context.Stop(Self));
+            // Answers to retention's deletions may still come: only the deletion of everything ends the replica (it
+            // reaches the last event: Akka.Persistence sends long.MaxValue as LastSequenceNr; retention never does).
+            Command<DeleteMessagesSuccess>(d =>
+            {
+                if (d.ToSequenceNr >= LastSequenceNr) Context.Stop(Self);
+            });
             Command<DeleteMessagesFailure>(f =>
             {
+                if (f.ToSequenceNr < LastSequenceNr) return;
                 _log.Error(f.Cause, "{0}: could not delete the journal of a deleted topic", _tp);
                 Context.Stop(Self);
             });

@@ -24,9 +24,13 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
     static ActorLogSerializer()
     {
         // Persisted (journal and Distributed Data): never change these encodings, only add new manifests.
-        Register<RecordBatch>("B", BinaryProtocol.WriteBatch, BinaryProtocol.ReadBatch);
+        Register<RecordBatch>("B2", BinaryProtocol.WriteBatch, BinaryProtocol.ReadBatch);
         Register<LogTruncated>("T", (w, m) => { w.Write(m.Offset); w.Write(m.LeaderEpoch); }, r => new LogTruncated(r.ReadInt64(), r.ReadInt32()));
-        Register<LogIndexSnapshot>("LI", BinaryProtocol.WriteIndexSnapshot, BinaryProtocol.ReadIndexSnapshot);
+        Register<LogStartAdvanced>("LS", (w, m) => w.Write(m.Offset), r => new LogStartAdvanced(r.ReadInt64()));
+        Register<LogIndexSnapshot>("LI2", BinaryProtocol.WriteIndexSnapshot, BinaryProtocol.ReadIndexSnapshot);
+        // Encodings retired when batches gained their append time: still read, never written.
+        RegisterReader("B", BinaryProtocol.ReadBatchWithoutAppendTime);
+        RegisterReader("LI", BinaryProtocol.ReadIndexSnapshotWithoutAppendTimes);
         Register<ClusterMetadata>("CM", BinaryProtocol.WriteClusterMetadata, BinaryProtocol.ReadClusterMetadata);
         Register<BrokerInfo>("BI", BinaryProtocol.WriteBroker, BinaryProtocol.ReadBroker);
 
@@ -57,9 +61,9 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
         Register<PartitionProtocol.PartitionState>("PS", (w, m) =>
         {
             w.WriteTp(m.Partition); w.Write(m.Role); w.Write(m.LeaderEpoch); w.Write(m.LogEndOffset); w.Write(m.HighWatermark);
-            w.WriteInts(m.InSyncReplicas); w.WriteError(m.Error);
+            w.WriteInts(m.InSyncReplicas); w.WriteError(m.Error); w.Write(m.LogStartOffset);
         }, r => new PartitionProtocol.PartitionState(r.ReadTp(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(),
-            r.ReadInts(), r.ReadError()));
+            r.ReadInts(), r.ReadError()) { LogStartOffset = r.ReadInt64() });
 
         Register<ReplicationProtocol.FollowerFetch>("FF", (w, m) =>
         {
@@ -68,7 +72,11 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
         Register<ReplicationProtocol.FollowerFetchResult>("FFR", (w, m) =>
         {
             w.WriteTp(m.Partition); w.Write(m.LeaderEpoch); w.Write(m.TruncateTo); w.Write(m.HighWatermark); w.WriteError(m.Error);
-        }, r => new ReplicationProtocol.FollowerFetchResult(r.ReadTp(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadError()));
+            w.Write(m.LogStartOffset);
+        }, r => new ReplicationProtocol.FollowerFetchResult(r.ReadTp(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadError())
+        {
+            LogStartOffset = r.ReadInt64(),
+        });
         Register<ReplicationProtocol.ReplicateBatch>("RB", (w, m) =>
         {
             w.WriteTp(m.Partition); w.Write(m.LeaderEpoch); w.WriteBatch(m.Batch); w.Write(m.HighWatermark);
@@ -81,12 +89,20 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
         Register<ControllerProtocol.CreateTopic>("CT", (w, m) =>
         {
             w.Write(m.Name); w.Write(m.Partitions); w.Write(m.ReplicationFactor); w.Write(m.MinInsyncReplicas); w.Write(m.MaxMessageBytes);
-            w.Write(m.UncleanLeaderElection);
-        }, r => new ControllerProtocol.CreateTopic(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(),
-            // Older clients ended the message before the unclean flag.
-            r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean()));
-        Register<ControllerProtocol.AlterTopicConfig>("ATC", (w, m) => { w.Write(m.Name); w.Write(m.UncleanLeaderElection); },
-            r => new ControllerProtocol.AlterTopicConfig(r.ReadString(), r.ReadBoolean()));
+            w.Write(m.UncleanLeaderElection); w.WriteOptional(m.RetentionMs); w.WriteOptional(m.RetentionBytes);
+        }, r =>
+        {
+            var (name, partitions, rf, minIsr, maxBytes) = (r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
+            // Older clients ended the message before the unclean flag, then before retention.
+            var unclean = r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean();
+            var more = r.BaseStream.Position < r.BaseStream.Length;
+            return new ControllerProtocol.CreateTopic(name, partitions, rf, minIsr, maxBytes, unclean,
+                more ? r.ReadOptionalLong() : null, more ? r.ReadOptionalLong() : null);
+        });
+        Register<ControllerProtocol.AlterTopicConfig>("ATC", (w, m) =>
+        {
+            w.Write(m.Name); w.WriteOptional(m.UncleanLeaderElection); w.WriteOptional(m.RetentionMs); w.WriteOptional(m.RetentionBytes);
+        }, r => new ControllerProtocol.AlterTopicConfig(r.ReadString(), r.ReadOptionalBool(), r.ReadOptionalLong(), r.ReadOptionalLong()));
         Register<ControllerProtocol.AddPartitions>("AP", (w, m) => { w.Write(m.Name); w.Write(m.TotalPartitions); },
             r => new ControllerProtocol.AddPartitions(r.ReadString(), r.ReadInt32()));
         Register<ControllerProtocol.ElectPreferredLeaders>("EPL", (w, m) => { w.Write(m.Topic is not null); if (m.Topic is not null) w.Write(m.Topic); },
@@ -152,16 +168,22 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
     private static void WritePartitionDescription(BinaryWriter w, GatewayProtocol.PartitionDescription m)
     {
         w.Write(m.Partition); w.Write(m.Leader); w.Write(m.LeaderEpoch); w.WriteInts(m.Replicas); w.WriteInts(m.Isr);
-        w.Write(m.LogEndOffset); w.Write(m.HighWatermark);
+        w.Write(m.LogEndOffset); w.Write(m.HighWatermark); w.Write(m.LogStartOffset);
     }
 
     private static GatewayProtocol.PartitionDescription ReadPartitionDescription(BinaryReader r) =>
-        new(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInts(), r.ReadInts(), r.ReadInt64(), r.ReadInt64());
+        new(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInts(), r.ReadInts(), r.ReadInt64(), r.ReadInt64()) { LogStartOffset = r.ReadInt64() };
 
     private static void Register<T>(string manifest, Action<BinaryWriter, T> write, Func<BinaryReader, T> read) where T : notnull
     {
-        if (Readers.ContainsKey(manifest)) throw new InvalidOperationException($"Manifest [{manifest}] registered twice");
+        RegisterReader(manifest, read);
         Writers[typeof(T)] = (manifest, (w, o) => write(w, (T)o));
+    }
+
+    /// <summary>A manifest that is only read: an older encoding of a type that journals and snapshots may still hold.</summary>
+    private static void RegisterReader<T>(string manifest, Func<BinaryReader, T> read) where T : notnull
+    {
+        if (Readers.ContainsKey(manifest)) throw new InvalidOperationException($"Manifest [{manifest}] registered twice");
         Readers[manifest] = r => read(r);
     }
 

@@ -55,6 +55,18 @@ internal static class BinaryProtocol
     public static ErrorInfo? ReadError(this BinaryReader r) =>
         r.ReadBoolean() ? new ErrorInfo((ErrorCode)r.ReadInt16(), r.ReadString()) : null;
 
+    public static void WriteOptional(this BinaryWriter w, long? value)
+    {
+        w.Write(value is not null);
+        if (value is { } v) w.Write(v);
+    }
+
+    public static long? ReadOptionalLong(this BinaryReader r) => r.ReadBoolean() ? r.ReadInt64() : null;
+
+    public static void WriteOptional(this BinaryWriter w, bool? value) => w.Write((byte)(value switch { null => 0, false => 1, true => 2 }));
+
+    public static bool? ReadOptionalBool(this BinaryReader r) => r.ReadByte() switch { 0 => null, 1 => false, _ => true };
+
     public static void WriteTp(this BinaryWriter w, TopicPartition tp)
     {
         w.Write(tp.Topic);
@@ -70,18 +82,25 @@ internal static class BinaryProtocol
         w.Write(b.ProducerId);
         w.Write(b.BaseSequence);
         w.Write(b.Count);
+        w.Write(b.AppendTimeMs);
         w.Write(b.Payload.Length);
         w.Write(b.Payload.Span);
     }
 
     /// <summary>Reads a batch; its payload is a slice of the message's own buffer when the stream exposes it (no copy).</summary>
-    public static RecordBatch ReadBatch(this BinaryReader r)
+    public static RecordBatch ReadBatch(this BinaryReader r) => r.ReadBatch(withAppendTime: true);
+
+    /// <summary>A batch as journals stored it before batches carried their append time (manifest "B"): appended at 0, unknown.</summary>
+    public static RecordBatch ReadBatchWithoutAppendTime(BinaryReader r) => r.ReadBatch(withAppendTime: false);
+
+    private static RecordBatch ReadBatch(this BinaryReader r, bool withAppendTime)
     {
         var baseOffset = r.ReadInt64();
         var epoch = r.ReadInt32();
         var producerId = r.ReadInt64();
         var sequence = r.ReadInt32();
         var count = r.ReadInt32();
+        var appendTime = withAppendTime ? r.ReadInt64() : 0;
         var length = r.ReadInt32();
         if (count < 0 || length < 0) throw new InvalidDataException($"Corrupt record batch header (count {count}, length {length})");
         ReadOnlyMemory<byte> payload;
@@ -92,10 +111,10 @@ internal static class BinaryProtocol
             ms.Position += length;
         }
         else payload = r.ReadBytes(length);
-        return new RecordBatch(baseOffset, epoch, producerId, sequence, count, payload);
+        return new RecordBatch(baseOffset, epoch, producerId, sequence, count, payload, appendTime);
     }
 
-    /// <summary>A log index snapshot: the log-end offset, the entry count, then each entry's seven fields (40 bytes).</summary>
+    /// <summary>A log index snapshot: the log-end offset, the entry count, then each entry's eight fields (48 bytes).</summary>
     public static void WriteIndexSnapshot(BinaryWriter w, LogIndexSnapshot s)
     {
         w.Write(s.LogEndOffset);
@@ -109,29 +128,49 @@ internal static class BinaryProtocol
             w.Write(e.SequenceNr);
             w.Write(e.ProducerId);
             w.Write(e.BaseSequence);
+            w.Write(e.AppendTimeMs);
         }
     }
 
-    public static LogIndexSnapshot ReadIndexSnapshot(BinaryReader r)
+    public static LogIndexSnapshot ReadIndexSnapshot(BinaryReader r) => ReadIndexSnapshot(r, withAppendTime: true);
+
+    /// <summary>A snapshot as stored before index entries carried append times (manifest "LI", 40 bytes an entry).</summary>
+    public static LogIndexSnapshot ReadIndexSnapshotWithoutAppendTimes(BinaryReader r) => ReadIndexSnapshot(r, withAppendTime: false);
+
+    private static LogIndexSnapshot ReadIndexSnapshot(BinaryReader r, bool withAppendTime)
     {
         var logEnd = r.ReadInt64();
         var count = r.ReadInt32();
-        if (count < 0 || (long)count * LogIndexSnapshot.BytesPerEntry > r.BaseStream.Length - r.BaseStream.Position)
+        var bytesPerEntry = withAppendTime ? LogIndexSnapshot.BytesPerEntry : LogIndexSnapshot.BytesPerEntry - sizeof(long);
+        if (count < 0 || (long)count * bytesPerEntry > r.BaseStream.Length - r.BaseStream.Position)
             throw new InvalidDataException($"Corrupt log index snapshot ({count} entries)");
         var entries = new BatchIndexEntry[count];
         for (var i = 0; i < count; i++)
-            entries[i] = new BatchIndexEntry(r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadInt32());
+            entries[i] = new BatchIndexEntry(r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadInt32(),
+                withAppendTime ? r.ReadInt64() : 0);
         return new LogIndexSnapshot(logEnd, entries);
     }
+
+    /// <summary>Flag bits of a topic config's last byte: it was the unclean flag alone (0 or 1) before retention.</summary>
+    private const byte UncleanFlag = 1, RetentionFollows = 2;
 
     public static void WriteTopicConfig(this BinaryWriter w, TopicConfig c)
     {
         w.Write(c.MinInsyncReplicas);
         w.Write(c.MaxMessageBytes);
-        w.Write(c.UncleanLeaderElection);
+        w.Write((byte)((c.UncleanLeaderElection ? UncleanFlag : 0) | RetentionFollows));
+        w.Write(c.RetentionMs);
+        w.Write(c.RetentionBytes);
     }
 
-    public static TopicConfig ReadTopicConfig(this BinaryReader r) => new(r.ReadInt32(), r.ReadInt32(), r.ReadBoolean());
+    public static TopicConfig ReadTopicConfig(this BinaryReader r)
+    {
+        var (minIsr, maxBytes, flags) = (r.ReadInt32(), r.ReadInt32(), r.ReadByte());
+        var unclean = (flags & UncleanFlag) != 0;
+        return (flags & RetentionFollows) != 0
+            ? new TopicConfig(minIsr, maxBytes, unclean, r.ReadInt64(), r.ReadInt64())
+            : new TopicConfig(minIsr, maxBytes, unclean);
+    }
 
     public static void WritePartitionMetadata(this BinaryWriter w, PartitionMetadata p)
     {

@@ -22,8 +22,14 @@ public static class JournalReader
         {
             switch (e.Event)
             {
+                // The first batch after events retention deleted starts the log, as a replica's recovery does.
+                case RecordBatch b when log.BatchCount == 0 && b.BaseOffset > log.LogEndOffset:
+                    log.AdvanceStart(b.BaseOffset);
+                    log.Append(b, e.SequenceNr);
+                    break;
                 case RecordBatch b: log.Append(b, e.SequenceNr); break;
                 case LogTruncated t: log.TruncateTo(t.Offset); break;
+                case LogStartAdvanced s: log.AdvanceStart(s.Offset); break;
                 default: throw new InvalidOperationException($"Unexpected journal event {e.Event.GetType()}");
             }
         }
@@ -33,7 +39,7 @@ public static class JournalReader
     /// <summary>(offset, key, value) of every record, in offset order.</summary>
     /// <remarks>The log must hold its batches in memory (as <see cref="ReadAsync"/>'s does: its cache is unbounded).</remarks>
     public static List<(long Offset, string? Key, string? Value)> Flatten(PartitionLog log) =>
-        ((LogRead.InMemory)log.Read(0, log.LogEndOffset, int.MaxValue)).Batches
+        ((LogRead.InMemory)log.Read(log.LogStartOffset, log.LogEndOffset, int.MaxValue)).Batches
             .SelectMany(b => b.Records.Select((r, i) => (b.BaseOffset + i,
                 r.Key is null ? null : System.Text.Encoding.UTF8.GetString(r.Key),
                 r.Value is null ? null : System.Text.Encoding.UTF8.GetString(r.Value))))

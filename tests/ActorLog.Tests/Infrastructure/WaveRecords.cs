@@ -29,14 +29,18 @@ public static class WaveRecords
     /// The first <paramref name="count"/> records from offset 0 in fetches of 16 KiB at most (a batch may start below
     /// the offset asked for: those records are skipped, as a consumer does), and how many fetches it took.
     /// </summary>
-    public static async Task<(List<(long Offset, string Value)> Records, int Fetches)> ReadFromStartAsync(
-        ActorLogClient client, string topic, int count, TimeSpan maxWait)
+    public static Task<(List<(long Offset, string Value)> Records, int Fetches)> ReadFromStartAsync(
+        ActorLogClient client, string topic, int count, TimeSpan maxWait) => ReadAsync(client, topic, 0, count, maxWait);
+
+    /// <summary>The <paramref name="count"/> records from offset <paramref name="from"/> on, as <see cref="ReadFromStartAsync"/> reads them.</summary>
+    public static async Task<(List<(long Offset, string Value)> Records, int Fetches)> ReadAsync(
+        ActorLogClient client, string topic, long from, int count, TimeSpan maxWait)
     {
         var read = new List<(long, string)>();
         var fetches = 0;
         while (read.Count < count)
         {
-            var offset = read.Count;
+            var offset = from + read.Count;
             var fetched = await client.FetchAsync(topic, 0, offset, maxWait, maxBytes: 16 * 1024);
             fetches++;
             read.AddRange(fetched.Records.Where(r => r.Offset >= offset).Select(r => (r.Offset, Encoding.UTF8.GetString(r.Value!))));

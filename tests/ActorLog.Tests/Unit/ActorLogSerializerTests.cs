@@ -174,36 +174,60 @@ public class ActorLogSerializerTests() : Akka.TestKit.Xunit2.TestKit(BrokerLikeC
         foreach (var big in new[] { BatchOf(500, 100), BatchOf(6_000, 400) })
         {
             var bigBytes = serializer.ToBinary(big);
-            Assert.Equal(Structural.Flatten(big), Structural.Flatten(serializer.FromBinary(bigBytes, "B")));
+            Assert.Equal(Structural.Flatten(big), Structural.Flatten(serializer.FromBinary(bigBytes, "B2")));
             Assert.Equal(smallBytes, serializer.ToBinary(small));
         }
         Assert.Equal(Structural.Flatten(small), Structural.Flatten(serializer.FromBinary(smallBytes, "P")));
     }
 
     // The journal stores these bytes: the encodings of persisted types must never change.
-    private const string GoldenBatchHex =
-        "0500000000000000" + "02000000" + "FFFFFFFFFFFFFFFF" + "FFFFFFFF" + "01000000" + "1F000000" +
+    private const string GoldenRecordsHex =
         "0100000000000000" + "01000000" + "AA" + "FFFFFFFF" + "01000000" + "01000000" + "68" + "01000000" + "01";
+
+    /// <summary>Manifest "B", written before batches carried their append time.</summary>
+    private const string GoldenBatchWithoutAppendTimeHex =
+        "0500000000000000" + "02000000" + "FFFFFFFFFFFFFFFF" + "FFFFFFFF" + "01000000" + "1F000000" + GoldenRecordsHex;
+
+    /// <summary>Manifest "B2": the append time (Unix ms) follows the record count.</summary>
+    private const string GoldenBatchHex =
+        "0500000000000000" + "02000000" + "FFFFFFFFFFFFFFFF" + "FFFFFFFF" + "01000000" + "0807060504030201" + "1F000000" + GoldenRecordsHex;
 
     [Fact]
     public void Persisted_encodings_are_frozen()
     {
         var serializer = Serializer;
-        var batch = new RecordBatch(5, 2, -1, -1, new[] { new Record(new byte[] { 0xAA }, null, 1, new[] { new RecordHeader("h", new byte[] { 1 }) }) });
-        Assert.Equal("B", serializer.Manifest(batch));
+        var records = new[] { new Record(new byte[] { 0xAA }, null, 1, new[] { new RecordHeader("h", new byte[] { 1 }) }) };
+        var batch = new RecordBatch(5, 2, -1, -1, records, appendTimeMs: 0x0102030405060708);
+        Assert.Equal("B2", serializer.Manifest(batch));
         Assert.Equal(GoldenBatchHex, Convert.ToHexString(serializer.ToBinary(batch)));
-        Assert.Equal(Structural.Flatten(batch), Structural.Flatten(serializer.FromBinary(Convert.FromHexString(GoldenBatchHex), "B")));
+        Assert.Equal(Structural.Flatten(batch), Structural.Flatten(serializer.FromBinary(Convert.FromHexString(GoldenBatchHex), "B2")));
+        // Journals written before the append time still read: the same batch, its time unknown (0).
+        Assert.Equal(Structural.Flatten(new RecordBatch(5, 2, -1, -1, records)),
+            Structural.Flatten(serializer.FromBinary(Convert.FromHexString(GoldenBatchWithoutAppendTimeHex), "B")));
 
         var truncated = new LogTruncated(17, 4);
         Assert.Equal("T", serializer.Manifest(truncated));
         Assert.Equal("1100000000000000" + "04000000", Convert.ToHexString(serializer.ToBinary(truncated)));
+        var started = new LogStartAdvanced(17);
+        Assert.Equal("LS", serializer.Manifest(started));
+        Assert.Equal("1100000000000000", Convert.ToHexString(serializer.ToBinary(started)));
+
+        // Index snapshots: the log-end offset, the entry count, then per entry offset, count, epoch, size, event,
+        // producer, sequence and (manifest "LI2") the append time.
+        var entry = new BatchIndexEntry(5, 1, 2, 71, 9, -1, -1, 0x0102030405060708);
+        var snapshot = new LogIndexSnapshot(6, new[] { entry });
+        const string entryHex = "0500000000000000" + "01000000" + "02000000" + "47000000" + "0900000000000000" + "FFFFFFFFFFFFFFFF" + "FFFFFFFF";
+        Assert.Equal("LI2", serializer.Manifest(snapshot));
+        Assert.Equal("0600000000000000" + "01000000" + entryHex + "0807060504030201", Convert.ToHexString(serializer.ToBinary(snapshot)));
+        var older = (LogIndexSnapshot)serializer.FromBinary(Convert.FromHexString("0600000000000000" + "01000000" + entryHex), "LI");
+        Assert.Equal(new[] { entry with { AppendTimeMs = 0 } }, older.Entries);
 
         Assert.Equal("CM", serializer.Manifest(ClusterMetadata.Empty));
         // Version, topics, then the controller epoch and the known brokers (added later: older values end before them).
         var metadata = ClusterMetadata.Empty with { Version = 7, ControllerEpoch = 3 };
         Assert.Equal("0700000000000000" + "00000000" + "03000000" + "00000000", Convert.ToHexString(serializer.ToBinary(metadata)));
-        var older = (ClusterMetadata)serializer.FromBinary(Convert.FromHexString("0700000000000000" + "00000000"), "CM");
-        Assert.Equal((7L, 0, 0), (older.Version, older.Topics.Count, older.ControllerEpoch));
+        var olderMetadata = (ClusterMetadata)serializer.FromBinary(Convert.FromHexString("0700000000000000" + "00000000"), "CM");
+        Assert.Equal((7L, 0, 0), (olderMetadata.Version, olderMetadata.Topics.Count, olderMetadata.ControllerEpoch));
         Assert.Equal("BI", serializer.Manifest(new BrokerInfo(1, "h", 2, "Up")));
     }
 
@@ -211,6 +235,6 @@ public class ActorLogSerializerTests() : Akka.TestKit.Xunit2.TestKit(BrokerLikeC
     public void Truncated_bytes_fail_instead_of_returning_garbage()
     {
         var bytes = Serializer.ToBinary(SerializerSamples.All["RecordBatch"]);
-        Assert.ThrowsAny<Exception>(() => Serializer.FromBinary(bytes[..^3], "B"));
+        Assert.ThrowsAny<Exception>(() => Serializer.FromBinary(bytes[..^3], "B2"));
     }
 }

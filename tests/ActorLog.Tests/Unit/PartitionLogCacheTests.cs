@@ -339,12 +339,15 @@ public class PartitionLogCacheTests
         var good = new[] { new BatchIndexEntry(0, 3, 0, 100, 1, -1, -1), new BatchIndexEntry(3, 2, 1, 90, 4, -1, -1) };
         Assert.Null(PartitionLog.Check(new LogIndexSnapshot(5, good)));
         Assert.Null(PartitionLog.Check(new LogIndexSnapshot(0, Array.Empty<BatchIndexEntry>())));
+        Assert.Null(PartitionLog.Check(new LogIndexSnapshot(5, new[] { good[1] })));              // retention dropped offsets 0-2
+        Assert.Null(PartitionLog.Check(new LogIndexSnapshot(9, Array.Empty<BatchIndexEntry>())));  // a log started over at 9
         var broken = new[]
         {
             new LogIndexSnapshot(6, good),                                                          // wrong end
             new LogIndexSnapshot(5, new[] { good[0], good[1] with { BaseOffset = 4 } }),            // gap
             new LogIndexSnapshot(5, new[] { good[0], good[1] with { SequenceNr = 1 } }),            // events not ascending
-            new LogIndexSnapshot(5, new[] { good[0] with { BaseOffset = 1 }, good[1] }),            // not from offset 0
+            new LogIndexSnapshot(4, new[] { good[0] with { BaseOffset = -1 }, good[1] }),           // below offset 0
+            new LogIndexSnapshot(-1, Array.Empty<BatchIndexEntry>()),                               // no log-end offset
             new LogIndexSnapshot(3, new[] { good[0], good[1] with { Count = 0 } }),                 // empty batch
         };
         foreach (var snapshot in broken)
@@ -362,8 +365,8 @@ public class PartitionLogCacheTests
     [Theory]
     [InlineData(1000L, 2, 1000L, true)]       // the interval reached, the index small
     [InlineData(999L, 2, 1000L, false)]
-    [InlineData(3199L, 10, 1000L, false)]     // 10 batches: a 400-byte snapshot waits for 3,200 bytes written
-    [InlineData(3200L, 10, 1000L, true)]
+    [InlineData(3839L, 10, 1000L, false)]     // 10 batches: a 480-byte snapshot waits for 3,840 bytes written
+    [InlineData(3840L, 10, 1000L, true)]
     [InlineData(1L << 40, 10, 0L, false)]     // off
     public void A_snapshot_is_due_after_the_interval_and_eight_times_its_own_size(long bytesSince, int batches, long interval, bool due) =>
         Assert.Equal(due, LogIndexSnapshot.IsDue(bytesSince, batches, interval));

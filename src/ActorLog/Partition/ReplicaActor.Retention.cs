@@ -1,0 +1,79 @@
+using Akka.Event;
+using Akka.Persistence;
+using ActorLog.Log;
+
+namespace ActorLog.Partition;
+
+/// <summary>
+/// Retention (decision 32): every <c>actorlog.log.retention-check-interval</c> each replica, leader or follower, drops
+/// the oldest batches its topic's retention.ms / retention.bytes let go (<see cref="RetentionPolicy"/>). It first
+/// persists a <see cref="LogStartAdvanced"/> marker, then deletes the journal events below it: a snapshot of the index
+/// saved before the deletion is corrected by the marker when it is replayed, so deleted batches never come back.
+/// A follower whose whole log is older than its leader's start moves its start the same way (to the leader's).
+/// </summary>
+public sealed partial class ReplicaActor
+{
+    private sealed record RetentionTick
+    {
+        public static readonly RetentionTick Instance = new();
+    }
+
+    private bool _retentionInFlight;
+
+    /// <summary>Journal events recovery found dropped by a start marker: deleted once recovery is over (they may be left from a crash).</summary>
+    private long _deleteAfterRecovery = -1;
+
+    private void StartRetentionChecks() =>
+        Timers.StartPeriodicTimer(nameof(RetentionTick), RetentionTick.Instance, _settings.RetentionCheckInterval);
+
+    /// <summary>Every behaviour but deletion applies retention and hears how the journal deletions went.</summary>
+    private void CommandRetention()
+    {
+        Command<RetentionTick>(_ => ApplyRetention());
+        Command<DeleteMessagesSuccess>(d => _log.Debug("{0}: deleted the journal events up to {1}", _tp, d.ToSequenceNr));
+        // Not fatal: the log no longer names those events, and the next deletion (to a later event) covers them.
+        Command<DeleteMessagesFailure>(f => _log.Warning("{0}: could not delete the journal events up to {1} that left the log: {2}",
+            _tp, f.ToSequenceNr, f.Cause.Message));
+    }
+
+    private void ApplyRetention()
+    {
+        if (_retentionInFlight || _config is not { } config) return;
+        var highWatermark = Math.Min(_highWatermark, _partitionLog.LogEndOffset);
+        if (RetentionPolicy.NewStart(_partitionLog.Index, _partitionLog.SizeInBytes, highWatermark, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                config.RetentionMs, config.RetentionBytes) is not { } start) return;
+        _retentionInFlight = true;
+        // Its handler runs after those of the batches persisted before it, and before any truncation persisted after.
+        PersistAsync(new LogStartAdvanced(start), moved =>
+        {
+            _retentionInFlight = false;
+            MoveLogStart(moved, "retention");
+        });
+    }
+
+    /// <summary>Applies a persisted start marker (live or replayed): the log drops the batches below it, the journal their events.</summary>
+    private void MoveLogStart(LogStartAdvanced moved, string why)
+    {
+        var (start, batches, bytes) = (_partitionLog.LogStartOffset, _partitionLog.BatchCount, _partitionLog.SizeInBytes);
+        var emptied = moved.Offset >= _partitionLog.LogEndOffset;
+        var deleteTo = _partitionLog.AdvanceStart(moved.Offset);
+        // A log that keeps batches keeps its producers' sequences (as Kafka keeps producer state past retention);
+        // an emptied one starts over with the batches that follow.
+        if (emptied) _producers.Rebuild(_partitionLog);
+        if (IsRecovering)
+        {
+            _deleteAfterRecovery = Math.Max(_deleteAfterRecovery, deleteTo);
+            return;
+        }
+        _log.Info("{0}: {1}: the log starts at offset {2} now (was {3}); {4} batches, {5} bytes dropped", _tp, why, _partitionLog.LogStartOffset,
+            start, batches - _partitionLog.BatchCount, bytes - _partitionLog.SizeInBytes);
+        if (deleteTo > 0) DeleteMessages(deleteTo);
+    }
+
+    /// <summary>At the end of recovery: deletes what replayed start markers dropped, in case a crash came before the deletion.</summary>
+    private void DeleteDroppedAfterRecovery()
+    {
+        if (_deleteAfterRecovery > 0) DeleteMessages(_deleteAfterRecovery);
+        _deleteAfterRecovery = -1;
+    }
+}
