@@ -27,7 +27,8 @@ public sealed partial class ControllerActor
         var (rf, minIsr) = OffsetsTopic.ReplicationFor(_view.LiveBrokers().Count);
         _log.Info("Controller: creating {0} ({1} partitions, replication factor {2}, min.insync.replicas {3})",
             OffsetsTopic.Name, cmd.Partitions, rf, minIsr);
-        OnCreateTopic(new CreateTopic(OffsetsTopic.Name, cmd.Partitions, rf, minIsr, 0));
+        // Its records are the groups' state, read back whole when a group loads: retention must never drop them.
+        OnCreateTopic(new CreateTopic(OffsetsTopic.Name, cmd.Partitions, rf, minIsr, 0, RetentionMs: -1, RetentionBytes: -1));
     }
 
     /// <summary>

@@ -62,7 +62,10 @@ public sealed partial class ControllerActor
     private void OnAlterTopicConfig(AlterTopicConfig cmd)
     {
         if (!TryGetTopic(cmd.Name, out var topic)) return;
-        if (TopicValidation.ValidateRetention(cmd.RetentionMs, cmd.RetentionBytes) is { } invalid)
+        var invalid = TopicValidation.ValidateRetention(cmd.RetentionMs, cmd.RetentionBytes);
+        if (invalid is null && cmd.Name == Groups.OffsetsTopic.Name && ((cmd.RetentionMs ?? -1) != -1 || (cmd.RetentionBytes ?? -1) != -1))
+            invalid = new ErrorInfo(ErrorCode.InvalidConfig, $"{cmd.Name} holds the consumer groups' state and keeps all of it: its retention stays -1");
+        if (invalid is not null)
         {
             Sender.Tell(new TopicResult(null, invalid));
             return;

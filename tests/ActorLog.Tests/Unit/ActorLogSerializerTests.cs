@@ -104,6 +104,23 @@ public class ActorLogSerializerTests() : Akka.TestKit.Xunit2.TestKit(BrokerLikeC
     }
 
     [Fact]
+    public void Topic_configs_written_before_retention_read_as_keeping_everything()
+    {
+        // A topic in cluster metadata stored before retention: min ISR, max bytes, then the unclean flag as a bool (0 or 1).
+        foreach (var (flag, unclean) in new[] { ("00", false), ("01", true) })
+        {
+            var old = new BinaryReader(new MemoryStream(Convert.FromHexString("02000000" + "00001000" + flag)));
+            Assert.Equal(new TopicConfig(2, 1_048_576, unclean, -1, -1), old.ReadTopicConfig());
+        }
+        var config = new TopicConfig(2, 1_048_576, true, 3_600_000, 1L << 30);
+        var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) w.WriteTopicConfig(config);
+        Assert.Equal("02000000" + "00001000" + "03" + "80EE360000000000" + "0000004000000000", Convert.ToHexString(stream.ToArray()));
+        stream.Position = 0;
+        Assert.Equal(config, new BinaryReader(stream).ReadTopicConfig());
+    }
+
+    [Fact]
     public void Flatten_detects_differences_the_tests_rely_on()
     {
         var a = new Record(null, new byte[] { 1 }, 1, Record.NoHeaders);
@@ -145,9 +162,9 @@ public class ActorLogSerializerTests() : Akka.TestKit.Xunit2.TestKit(BrokerLikeC
     {
         var bytes = Serializer.ToBinary(BatchOf(100, 100));
         Assert.True(bytes.Length / 100.0 < 150, $"{bytes.Length / 100.0} bytes per record");
-        // Header 32 bytes (offset, epoch, producer id, sequence, count, payload length); per record:
+        // Header 40 bytes (offset, epoch, producer id, sequence, count, append time, payload length); per record:
         // timestamp 8, key 4+8, value 4+100, header count 4.
-        Assert.Equal(32 + 100 * 128, bytes.Length);
+        Assert.Equal(40 + 100 * 128, bytes.Length);
     }
 
     [Fact]

@@ -268,6 +268,9 @@ public sealed class BrokerConfigTests : IDisposable
     [InlineData("actorlog.groups { min-session-timeout = 2m, max-session-timeout = 1m }", "min-session-timeout")]
     [InlineData("actorlog.log.snapshot-after-bytes = 0", "snapshot-after-bytes")]
     [InlineData("actorlog.log.snapshot-after-bytes = often", "snapshot-after-bytes")]
+    [InlineData("actorlog.topic-defaults.retention = 0s", "topic-defaults.retention")]
+    [InlineData("actorlog.topic-defaults.retention-bytes = lots", "retention-bytes")]
+    [InlineData("actorlog.log.retention-check-interval = 0s", "retention-check-interval")]
     public void Bad_settings_are_broker_config_errors_naming_the_setting(string text, string named)
     {
         var file = WriteFile("settings.conf", text);
@@ -284,6 +287,18 @@ public sealed class BrokerConfigTests : IDisposable
         var file = WriteFile("snapshots.conf", text);
         var c = BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv);
         Assert.Equal(expected, ActorLog.Configuration.ActorLogSettings.Create(c.GetConfig("actorlog")).SnapshotAfterBytes);
+    }
+
+    [Theory]
+    [InlineData("", 7L * 24 * 3600 * 1000, -1L, 300_000L)]   // Kafka's defaults: 7 days, no size limit, checked every 5 minutes
+    [InlineData("actorlog.topic-defaults { retention = off, retention-bytes = 1GiB }", -1L, 1L << 30, 300_000L)]
+    [InlineData("actorlog.topic-defaults.retention = 1h\nactorlog.log.retention-check-interval = 30s", 3_600_000L, -1L, 30_000L)]
+    public void Retention_defaults_are_kafkas_and_can_be_changed(string text, long retentionMs, long retentionBytes, long checkMs)
+    {
+        var file = WriteFile("retention.conf", text);
+        var settings = ActorLog.Configuration.ActorLogSettings.Create(BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv).GetConfig("actorlog"));
+        Assert.Equal((retentionMs, retentionBytes, TimeSpan.FromMilliseconds(checkMs)),
+            (settings.DefaultRetentionMs, settings.DefaultRetentionBytes, settings.RetentionCheckInterval));
     }
 
     [Fact]

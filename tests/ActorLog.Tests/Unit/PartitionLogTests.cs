@@ -283,7 +283,7 @@ public class PartitionLogTests
         var r = new Record(new byte[3], new byte[5], 0, new[] { new RecordHeader("ab", new byte[7]), new RecordHeader("c", null) });
         Assert.Equal(8 + 4 + 3 + 4 + 5 + 4 + (4 + 2 + 4 + 7) + (4 + 1 + 4 + 0), r.SizeInBytes);
         var batch = new RecordBatch(0, 0, -1, -1, new[] { r, r });
-        Assert.Equal(32 + 2 * r.SizeInBytes, batch.SizeInBytes);
+        Assert.Equal(40 + 2 * r.SizeInBytes, batch.SizeInBytes);
         Assert.Equal(2, batch.NextOffset);
         Assert.Equal(1, batch.LastOffset);
     }

@@ -22,10 +22,10 @@ internal static class SerializerSamples
     private static readonly Record Nulls = new(null, null, -1, Record.NoHeaders);
     private static readonly Record Empties = new(Array.Empty<byte>(), Array.Empty<byte>(), 0, Record.NoHeaders);
 
-    private static readonly RecordBatch Batch = new(42, 3, 1001, 7, new[] { Full, Nulls, Empties });
+    private static readonly RecordBatch Batch = new(42, 3, 1001, 7, new[] { Full, Nulls, Empties }, appendTimeMs: 1_732_500_000_456);
     private static readonly RecordBatch EmptyBatch = new(0, 0, -1, -1, Array.Empty<Record>());
 
-    private static readonly TopicConfig Config = new(2, 1_048_576, false);
+    private static readonly TopicConfig Config = new(2, 1_048_576, false, 604_800_000, 1L << 33);
     private static readonly PartitionMetadata P0 = new(0, 1, 4, new[] { 1, 2, 3 }, new[] { 1, 3 });
     private static readonly PartitionMetadata Offline = new(1, -1, 9, new[] { 2, 3, 1 }, new[] { 2 });
     private static readonly PartitionMetadata NoIsr = new(2, 3, 0, new[] { 3 }, Array.Empty<int>());
@@ -36,7 +36,7 @@ internal static class SerializerSamples
     private static readonly BrokerInfo Broker1 = new(1, "10.0.0.1", 4051, "Up");
     private static readonly BrokerInfo Broker2 = new(2, "broker-2.internal", 4052, "Unreachable");
 
-    private static readonly GatewayProtocol.PartitionDescription Pd0 = new(0, 1, 4, new[] { 1, 2, 3 }, new[] { 1, 2 }, 100, 90);
+    private static readonly GatewayProtocol.PartitionDescription Pd0 = new(0, 1, 4, new[] { 1, 2, 3 }, new[] { 1, 2 }, 100, 90) { LogStartOffset = 40 };
     private static readonly GatewayProtocol.PartitionDescription Pd1 = new(1, -1, 9, new[] { 2 }, Array.Empty<int>(), 0, 0);
 
     private static readonly TopicPartition Tp2 = new("orders", 0);
@@ -79,10 +79,11 @@ internal static class SerializerSamples
         ["RecordBatch"] = Batch,
         ["RecordBatch/empty"] = EmptyBatch,
         ["LogTruncated"] = new LogTruncated(17, 4),
+        ["LogStartAdvanced"] = new LogStartAdvanced(1L << 35),
         ["LogIndexSnapshot"] = new LogIndexSnapshot(12, new[]
         {
             new BatchIndexEntry(0, 5, 0, 180, 1, 77_000_000_001, 0),
-            new BatchIndexEntry(5, 7, 3, 64_000, 9, -1, -1),
+            new BatchIndexEntry(5, 7, 3, 64_000, 9, -1, -1, 1_732_500_000_456),
         }),
         ["LogIndexSnapshot/empty"] = new LogIndexSnapshot(0, Array.Empty<BatchIndexEntry>()),
         ["ClusterMetadata"] = new ClusterMetadata(12, ImmutableSortedDictionary<string, TopicMetadata>.Empty
@@ -99,16 +100,19 @@ internal static class SerializerSamples
         ["FetchResult"] = new PartitionProtocol.FetchResult(Tp, 50, 0, new[] { Batch, EmptyBatch }, null),
         ["FetchResult/error"] = new PartitionProtocol.FetchResult(Tp, -1, -1, Array.Empty<RecordBatch>(), Error, 3, 8),
         ["GetPartitionState"] = new PartitionProtocol.GetPartitionState(Tp),
-        ["PartitionState"] = new PartitionProtocol.PartitionState(Tp, "leader", 3, 100, 90, new[] { 1, 2, 3 }, null),
+        ["PartitionState"] = new PartitionProtocol.PartitionState(Tp, "leader", 3, 100, 90, new[] { 1, 2, 3 }, null) { LogStartOffset = 12 },
         ["PartitionState/error"] = new PartitionProtocol.PartitionState(Tp, "none", -1, 0, 0, Array.Empty<int>(), Error),
         ["FollowerFetch"] = new ReplicationProtocol.FollowerFetch(Tp, 2, 3, 99, 2),
-        ["FollowerFetchResult"] = new ReplicationProtocol.FollowerFetchResult(Tp, 3, -1, 90, null),
+        ["FollowerFetchResult"] = new ReplicationProtocol.FollowerFetchResult(Tp, 3, -1, 90, null) { LogStartOffset = 70 },
         ["FollowerFetchResult/truncate"] = new ReplicationProtocol.FollowerFetchResult(Tp, 3, 57, 50, Error),
         ["ReplicateBatch"] = new ReplicationProtocol.ReplicateBatch(Tp, 3, Batch, 90),
         ["FollowerAck"] = new ReplicationProtocol.FollowerAck(Tp, 2, 3, 100),
         ["CreateTopic"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576),
         ["CreateTopic/unclean"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576, true),
+        ["CreateTopic/retention"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576, false, 3_600_000, -1),
         ["AlterTopicConfig"] = new ControllerProtocol.AlterTopicConfig("orders", true),
+        ["AlterTopicConfig/retention"] = new ControllerProtocol.AlterTopicConfig("orders", null, 86_400_000, 1L << 30),
+        ["AlterTopicConfig/off"] = new ControllerProtocol.AlterTopicConfig("orders", false, -1, null),
         ["AddPartitions"] = new ControllerProtocol.AddPartitions("orders.eu-west_1", 12),
         ["ElectPreferredLeaders/all"] = new ControllerProtocol.ElectPreferredLeaders(null),
         ["ElectPreferredLeaders/topic"] = new ControllerProtocol.ElectPreferredLeaders("orders"),

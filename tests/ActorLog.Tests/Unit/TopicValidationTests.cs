@@ -142,4 +142,22 @@ public class TopicValidationTests
         Assert.Contains("replication factor 3", error.Message);
         Assert.Contains("2 are live", error.Message);
     }
+
+    [Theory]
+    [InlineData(null, null, true)]
+    [InlineData(-1L, -1L, true)]
+    [InlineData(0L, 0L, true)]
+    [InlineData(604_800_000L, 1_073_741_824L, true)]
+    [InlineData(-2L, null, false)]
+    [InlineData(null, -2L, false)]
+    public void Retention_is_minus_one_or_zero_and_above(long? retentionMs, long? retentionBytes, bool valid)
+    {
+        var error = TopicValidation.ValidateRetention(retentionMs, retentionBytes);
+        Assert.Equal(valid, error is null);
+        if (error is not null)
+        {
+            Assert.Equal(ActorLog.Common.ErrorCode.InvalidConfig, error.Code);
+            Assert.Contains(retentionMs < -1 ? "retention.ms" : "retention.bytes", error.Message);
+        }
+    }
 }
