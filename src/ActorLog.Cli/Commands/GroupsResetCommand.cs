@@ -10,7 +10,7 @@ internal static class GroupsResetCommand
     {
         var group = GroupsCommand.GroupArgument();
         var topic = new Option<string>("--topic") { Description = "Reset every partition of this topic", Required = true };
-        var earliest = new Option<bool>("--to-earliest") { Description = "To offset 0: the group rereads the whole partition" };
+        var earliest = new Option<bool>("--to-earliest") { Description = "To the log start: the group rereads all that retention kept" };
         var latest = new Option<bool>("--to-latest") { Description = "To the high watermark: the group skips what is there now" };
         var toOffset = new Option<long?>("--to-offset") { Description = "To this offset, on every partition of the topic" };
         var cmd = new Command("reset-offsets",

@@ -10,9 +10,18 @@ namespace ActorLog.Log;
 /// </summary>
 public static class RetentionPolicy
 {
-    /// <summary>The offset the log may start at now, or null when no batch is due to go. -1 turns a limit off.</summary>
+    /// <summary>
+    /// Most bytes of batches one retention pass drops: their journal rows go in one transaction, which holds the
+    /// journal's writer (SQLite has one) meanwhile, so a large backlog goes in several passes, one after the other.
+    /// </summary>
+    public const long MaxBytesPerPass = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The offset the log may start at now, or null when no batch is due to go. -1 turns a limit off. At most
+    /// <paramref name="maxBytesDropped"/> go at once (always at least one batch that is due).
+    /// </summary>
     public static long? NewStart(IReadOnlyList<BatchIndexEntry> index, long sizeInBytes, long highWatermark, long nowMs,
-        long retentionMs, long retentionBytes)
+        long retentionMs, long retentionBytes, long maxBytesDropped = MaxBytesPerPass)
     {
         if (retentionMs < 0 && retentionBytes < 0) return null;
         var size = sizeInBytes;
@@ -20,7 +29,7 @@ public static class RetentionPolicy
         while (drop < index.Count - 1)
         {
             var batch = index[drop];
-            if (batch.NextOffset > highWatermark) break;
+            if (batch.NextOffset > highWatermark || (drop > 0 && sizeInBytes - size + batch.SizeInBytes > maxBytesDropped)) break;
             var tooOld = retentionMs >= 0 && nowMs - batch.AppendTimeMs > retentionMs;
             var tooBig = retentionBytes >= 0 && size - batch.SizeInBytes >= retentionBytes;
             if (!tooOld && !tooBig) break;

@@ -30,7 +30,12 @@ public sealed partial class ReplicaActor
     private void CommandRetention()
     {
         Command<RetentionTick>(_ => ApplyRetention());
-        Command<DeleteMessagesSuccess>(d => _log.Debug("{0}: deleted the journal events up to {1}", _tp, d.ToSequenceNr));
+        Command<DeleteMessagesSuccess>(d =>
+        {
+            _log.Debug("{0}: deleted the journal events up to {1}", _tp, d.ToSequenceNr);
+            // A pass drops at most RetentionPolicy.MaxBytesPerPass: the rest of a backlog goes now, not at the next check.
+            ApplyRetention();
+        });
         // Not fatal: the log no longer names those events, and the next deletion (to a later event) covers them.
         Command<DeleteMessagesFailure>(f => _log.Warning("{0}: could not delete the journal events up to {1} that left the log: {2}",
             _tp, f.ToSequenceNr, f.Cause.Message));

@@ -7,6 +7,7 @@ using Akka.Streams.Dsl;
 using ActorLog.Client;
 using ActorLog.Client.Consumer;
 using ActorLog.Common;
+using ActorLog.Groups;
 using ActorLog.Log;
 using ActorLog.Partition;
 using ActorLog.Tests.Infrastructure;
@@ -71,6 +72,10 @@ public sealed class RetentionSpec(ITestOutputHelper output)
             }
             Assert.Equal(acked.Skip((int)start).ToList(), read);
         }
+        // Its offsets reset to the earliest are the log start too (the group has no members now: it closed).
+        var reset = await Eventually.ValueAsync(() => client.ResetOffsetsAsync("from-the-start", Topic, GroupProtocol.ResetTarget.Earliest),
+            WaitLimit, PollInterval);
+        Assert.Equal(new[] { start }, reset.Select(o => o.Offset));
         Log($"leader {leader}: log start {start} of {acked.Count}; fetch at 0 is out of range; readers start at {start}");
 
         // A follower down while the leader's start moves past its log end starts over at the leader's start.

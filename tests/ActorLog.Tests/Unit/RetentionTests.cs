@@ -72,6 +72,13 @@ public class RetentionTests
         Assert.Equal(10, NewStart(index, nowMs: 6000, retentionMs: 5500));
     }
 
+    [Theory]
+    [InlineData(250L, 20L)]  // the first two of four due: 200 bytes within 250
+    [InlineData(199L, 10L)]
+    [InlineData(1L, 10L)]    // one batch always goes when it is due
+    public void One_pass_drops_at_most_max_bytes(long maxBytesDropped, long expected) =>
+        Assert.Equal(expected, RetentionPolicy.NewStart(FiveBatches(), 500, 50, 6000, Off, 0, maxBytesDropped));
+
     [Fact]
     public void A_log_of_one_batch_keeps_it() =>
         Assert.Null(NewStart(FiveBatches()[..1], highWatermark: 10, nowMs: long.MaxValue, retentionMs: 0, retentionBytes: 0));

@@ -140,18 +140,17 @@ public sealed partial class GroupCoordinator
             return;
         }
         var partitions = Enumerable.Range(0, topic.Partitions.Count).Select(p => new TopicPartition(topic.Name, p)).ToArray();
-        // There is no retention yet: every log starts at offset 0, so "earliest" is 0; "latest" is each high watermark.
-        if (reset.To != ResetTarget.Latest)
+        if (reset.To == ResetTarget.Offset)
         {
-            var value = reset.To == ResetTarget.Offset ? reset.Offset : 0;
-            WriteReset(partitions.Select(tp => new PartitionOffset(tp, value, "")).ToArray());
+            WriteReset(partitions.Select(tp => new PartitionOffset(tp, reset.Offset, "")).ToArray());
             return;
         }
-        HighWatermarks(partitions, _partitionRegion).PipeTo(Self);
-        Become(AwaitingHighWatermarks);
+        // "earliest" is each leader's log start (retention moves it up), "latest" each high watermark.
+        LeaderOffsets(partitions, _partitionRegion, reset.To == ResetTarget.Earliest).PipeTo(Self);
+        Become(AwaitingLeaderOffsets);
     }
 
-    private void AwaitingHighWatermarks()
+    private void AwaitingLeaderOffsets()
     {
         Receive<ResetComputed>(r =>
         {
@@ -162,7 +161,7 @@ public sealed partial class GroupCoordinator
         ReceiveAny(_ => Stash.Stash());
     }
 
-    private static async Task<ResetComputed> HighWatermarks(IReadOnlyList<TopicPartition> partitions, IActorRef region)
+    private static async Task<ResetComputed> LeaderOffsets(IReadOnlyList<TopicPartition> partitions, IActorRef region, bool logStart)
     {
         try
         {
@@ -171,11 +170,11 @@ public sealed partial class GroupCoordinator
             var failed = states.FirstOrDefault(s => s.Error is not null);
             return failed is not null
                 ? new ResetComputed(null, failed.Error)
-                : new ResetComputed(states.Select(s => new PartitionOffset(s.Partition, s.HighWatermark, "")).ToArray(), null);
+                : new ResetComputed(states.Select(s => new PartitionOffset(s.Partition, logStart ? s.LogStartOffset : s.HighWatermark, "")).ToArray(), null);
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {
-            return new ResetComputed(null, new ErrorInfo(ErrorCode.RequestTimedOut, "A partition leader did not say its high watermark in time"));
+            return new ResetComputed(null, new ErrorInfo(ErrorCode.RequestTimedOut, "A partition leader did not say its offsets in time"));
         }
     }
 
