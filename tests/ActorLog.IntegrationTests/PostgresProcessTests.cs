@@ -30,7 +30,8 @@ public sealed class PostgresProcessTests(ITestOutputHelper output)
         await using var cluster = new ProcessCluster(3, output, _ => ["--config", config]);
         // No postgresql-schema: each broker takes broker_<id>. Index snapshots every KiB, so the restart below loads
         // them from PostgreSQL's snapshot table.
-        config = cluster.WriteFile("postgresql.conf", BrokerConfig(pg.ConnectionString) + "actorlog.log.snapshot-after-bytes = 1KiB\n");
+        config = cluster.WriteFile("postgresql.conf", BrokerConfig(pg.ConnectionString) +
+            "actorlog.log { snapshot-after-bytes = 1KiB, retention-check-interval = 1s }\n");
         await cluster.StartAllAsync();
         output.WriteLine($"3 brokers up after {clock.Elapsed.TotalSeconds:0.0}s");
 
@@ -84,6 +85,26 @@ public sealed class PostgresProcessTests(ITestOutputHelper output)
         var after = await ConsumeAllAsync(cluster);
         Assert.Equal(before, after);
         output.WriteLine($"all 1000 records read back after the restart, {clock.Elapsed.TotalSeconds:0.0}s in all");
+
+        // Retention deletes the rows of the batches it drops from PostgreSQL too: 8 produce commands write at least
+        // 8 batches of ~14 KB; retention.bytes keeps the newest ~20 KB (and a few markers).
+        var retained = await cluster.RunAsync(null, "topics", "create", "clicks", "--partitions", "1", "--replication-factor", "3",
+            "--retention-bytes", "20000");
+        Assert.True(retained.ExitCode == 0, retained.ToString());
+        for (var wave = 0; wave < 8; wave++)
+        {
+            var clicks = string.Join("\n", Enumerable.Range(wave * 200, 200).Select(i => $"click-{i:D6}-".PadRight(50, 'x'))) + "\n";
+            var produced = await cluster.RunAsync(clicks, "produce", "clicks", "--acks", "all");
+            Assert.True(produced.ExitCode == 0, produced.ToString());
+        }
+        await Eventually.Async(async () =>
+        {
+            var p = (await cluster.JsonAsync("topics", "describe", "clicks")).GetProperty("partitions")[0];
+            Assert.InRange(p.GetProperty("logStartOffset").GetInt64(), 1000, 1400);
+            for (var id = 1; id <= 3; id++)
+                Assert.InRange((long)(await pg.ScalarAsync($"SELECT count(*) FROM broker_{id}.journal WHERE persistence_id = 'partition-clicks-0'"))!, 1, 7);
+        }, TimeSpan.FromSeconds(60));
+        output.WriteLine($"retention deleted the dropped batches' rows from every schema, {clock.Elapsed.TotalSeconds:0.0}s in all");
     }
 
     [Fact]
