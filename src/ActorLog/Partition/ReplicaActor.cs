@@ -100,11 +100,12 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
         }
         else if (batch.BaseOffset > _partitionLog.LogEndOffset)
         {
-            // The first batch of a log whose older events retention deleted starts it; after other batches, only a
-            // lost start marker leaves such a gap, and again the later write is the truth.
+            // Retention deleted the events before it: it starts the log. After other batches this happens when the
+            // snapshot recovery began from is older than retention's deletion (the start marker replayed next says
+            // the same), and again the later write is the truth.
             if (_partitionLog.BatchCount > 0)
-                _log.Warning("{0}: journal batch at {1} leaves a gap after log end {2}; the log starts over there", _tp, batch.BaseOffset,
-                    _partitionLog.LogEndOffset);
+                _log.Info("{0}: journal batch at {1} follows log end {2}: the events between were deleted by retention; the log starts there",
+                    _tp, batch.BaseOffset, _partitionLog.LogEndOffset);
             _partitionLog.AdvanceStart(batch.BaseOffset);
         }
         // During replay LastSequenceNr is the replayed event's. Only the tail within the cache budget stays in memory.
