@@ -76,6 +76,11 @@ public sealed class RetentionSpec(ITestOutputHelper output)
         var reset = await Eventually.ValueAsync(() => client.ResetOffsetsAsync("from-the-start", Topic, GroupProtocol.ResetTarget.Earliest),
             WaitLimit, PollInterval);
         Assert.Equal(new[] { start }, reset.Select(o => o.Offset));
+        // The groups' own topic keeps everything: its records are their state.
+        var offsetsTopic = await client.DescribeTopicAsync(OffsetsTopic.Name);
+        Assert.Equal((-1L, -1L), (offsetsTopic.Config!.RetentionMs, offsetsTopic.Config.RetentionBytes));
+        var refused = await Assert.ThrowsAsync<ActorLogException>(() => client.SetRetentionAsync(OffsetsTopic.Name, 60_000, null));
+        Assert.Equal(ErrorCode.InvalidConfig, refused.Code);
         Log($"leader {leader}: log start {start} of {acked.Count}; fetch at 0 is out of range; readers start at {start}");
 
         // A follower down while the leader's start moves past its log end starts over at the leader's start.
