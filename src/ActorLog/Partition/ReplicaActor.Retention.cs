@@ -5,7 +5,8 @@ using ActorLog.Log;
 namespace ActorLog.Partition;
 
 /// <summary>
-/// Retention (decision 32): every <c>actorlog.log.retention-check-interval</c> each replica, leader or follower, drops
+/// Retention (decision 32): every <c>actorlog.log.retention-check-interval</c> (and at once when the topic's retention is
+/// altered) each replica, leader or follower, drops
 /// the oldest batches its topic's retention.ms / retention.bytes let go (<see cref="RetentionPolicy"/>). It first
 /// persists a <see cref="LogStartAdvanced"/> marker, then deletes the journal events below it: a snapshot of the index
 /// saved before the deletion is corrected by the marker when it is replayed, so deleted batches never come back.

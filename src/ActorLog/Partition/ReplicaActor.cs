@@ -168,7 +168,10 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
     private void OnAssignment(ReplicaManagerProtocol.AssignmentChanged changed)
     {
         var p = changed.Partition;
+        var retentionChanged = _config is { } old && (old.RetentionMs != changed.Config.RetentionMs || old.RetentionBytes != changed.Config.RetentionBytes);
         _config = changed.Config;
+        // An altered retention applies now rather than at the next check.
+        if (retentionChanged) ApplyRetention();
         if (p.LeaderEpoch < _leaderEpoch)
         {
             _log.Warning("{0}: stale leader epoch [{1}] < [{2}], assignment ignored", _tp, p.LeaderEpoch, _leaderEpoch);

@@ -22,7 +22,8 @@ namespace ActorLog.Tests.MultiNode;
 /// of the newest records and deletes the rest from its journal; fetches below the log start fail with
 /// OffsetOutOfRange, consumers starting from the beginning start at the log start; a follower that was down while the
 /// leader's log moved past its end starts its log over at the leader's start and catches up; retention.ms, set
-/// later, leaves each replica only its newest batch.
+/// later, leaves each replica only its newest batch. On brokers that check every 5 minutes (the default), an altered
+/// retention still applies at once.
 /// </summary>
 [Collection(MultiNodeCollection.Name)]
 public sealed class RetentionSpec(ITestOutputHelper output)
@@ -116,12 +117,28 @@ public sealed class RetentionSpec(ITestOutputHelper output)
         Log($"retention.ms 300: log start {last.LogStartOffset} of {acked.Count}");
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task An_altered_retention_applies_at_once_not_at_the_next_check()
+    {
+        // The default check interval (5 minutes): only the alteration itself can drop anything within the wait.
+        await using var cluster = await InProcessCluster.StartAsync(3);
+        await using var client = await cluster.ConnectAsync();
+        await client.CreateTopicAsync(Topic, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2, retentionMs: -1);
+        var acked = new List<(long Offset, string Value)>();
+        await WaveRecords.ProduceAsync(client, Topic, acked, waves: 30); // ~42 KiB
+        Assert.Equal(0, (await client.OffsetsAsync(Topic, 0)).LogStartOffset);
+
+        await client.SetRetentionAsync(Topic, retentionMs: null, retentionBytes: RetentionBytes);
+        for (var i = 0; i < 3; i++) await AssertRetainedAsync(cluster.System(i), acked, i + 1, TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>
     /// Waits until a broker's journal holds what retention.bytes keeps: the newest records, gap-free up to the last one
     /// acknowledged, one batch fewer than retention.bytes would allow, and no event of a batch below its start left
     /// undeleted. Returns its log start.
     /// </summary>
-    private static async Task<long> AssertRetainedAsync(ActorSystem system, List<(long Offset, string Value)> acked, int brokerId)
+    private static async Task<long> AssertRetainedAsync(ActorSystem system, List<(long Offset, string Value)> acked, int brokerId,
+        TimeSpan? within = null)
     {
         var log = await Eventually.ValueAsync(async () =>
         {
@@ -134,7 +151,7 @@ public sealed class RetentionSpec(ITestOutputHelper output)
             Assert.True(batches.All(b => b.NextOffset > journal.LogStartOffset),
                 $"broker {brokerId}: journal still holds batches from offset {batches.Min(b => b.BaseOffset)}, log start {journal.LogStartOffset}");
             return journal;
-        }, WaitLimit, PollInterval);
+        }, within ?? WaitLimit, PollInterval);
         Assert.True(log.SizeInBytes >= RetentionBytes, $"broker {brokerId}: only {log.SizeInBytes} bytes kept");
         Assert.Equal(acked.Skip((int)log.LogStartOffset).ToList(), JournalReader.Flatten(log).Select(r => (r.Offset, r.Value!)).ToList());
         return log.LogStartOffset;
