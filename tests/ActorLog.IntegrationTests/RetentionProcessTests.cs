@@ -35,6 +35,8 @@ public sealed class RetentionProcessTests(ITestOutputHelper output)
             Assert.Equal(1600, p.GetProperty("highWatermark").GetInt64());
             var logStart = p.GetProperty("logStartOffset").GetInt64();
             Assert.InRange(logStart, 1600 - 486, 1600 - 286);
+            // At least retention.bytes, and less than that plus one batch (200 records of 50-byte values).
+            Assert.InRange(p.GetProperty("logSizeBytes").GetInt64(), 20000, 20000 + 200 * 70 + 40);
             return logStart;
         }, WaitLimit);
 

@@ -25,4 +25,18 @@ internal static class Output
     }
 
     public static string Ids(IEnumerable<int> ids) => string.Join(",", ids);
+
+    /// <summary>A byte count for people: 812 B, 20.5 KiB, 1.2 GiB (JSON output keeps the exact number).</summary>
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        var value = (double)bytes;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? $"{bytes} B" : $"{value.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} {units[unit]}";
+    }
 }

@@ -100,7 +100,7 @@ internal static class TopicsCommand
                 partitions = d.Partitions.Select(p => new
                 {
                     partition = p.Partition, leader = p.Leader, leaderEpoch = p.LeaderEpoch, replicas = p.Replicas, isr = p.Isr,
-                    logStartOffset = p.LogStartOffset, logEndOffset = p.LogEndOffset, highWatermark = p.HighWatermark,
+                    logStartOffset = p.LogStartOffset, logEndOffset = p.LogEndOffset, highWatermark = p.HighWatermark, logSizeBytes = p.LogSizeBytes,
                     offline = p.Leader < 0, preferredLeader = p.Replicas.Count > 0 ? p.Replicas[0] : -1,
                 }),
             });
@@ -109,11 +109,12 @@ internal static class TopicsCommand
         Console.Out.WriteLine($"Topic: {d.Name}  Partitions: {d.Partitions.Count}  MinInsyncReplicas: {d.Config?.MinInsyncReplicas}  " +
             $"UncleanLeaderElection: {(d.Config?.UncleanLeaderElection == true ? "on" : "off")}" +
             (d.Config is { } c ? $"  Retention: {Retention(c.RetentionMs, "ms")}, {Retention(c.RetentionBytes, "bytes")}" : ""));
-        Output.Table(new[] { "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-START-OFFSET", "LOG-END-OFFSET", "HIGH-WATERMARK" },
+        Output.Table(new[] { "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-START-OFFSET", "LOG-END-OFFSET", "HIGH-WATERMARK", "SIZE" },
             d.Partitions.Select(p => (IReadOnlyList<string>)new[]
             {
                 p.Partition.ToString(), p.Leader < 0 ? "none (OFFLINE)" : p.Leader.ToString(), p.LeaderEpoch.ToString(),
                 Output.Ids(p.Replicas), Output.Ids(p.Isr), p.LogStartOffset.ToString(), p.LogEndOffset.ToString(), p.HighWatermark.ToString(),
+                p.LogSizeBytes < 0 ? "-" : Output.Bytes(p.LogSizeBytes),
             }));
     }
 

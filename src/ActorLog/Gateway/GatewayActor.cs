@@ -150,8 +150,9 @@ public sealed class GatewayActor : ReceiveActor
             ? new PartitionDescription(p.Partition, p.Leader, s.LeaderEpoch, p.Replicas, s.InSyncReplicas, s.LogEndOffset, s.HighWatermark)
             {
                 LogStartOffset = s.LogStartOffset,
+                LogSizeBytes = s.LogSizeBytes,
             }
-            : new PartitionDescription(p.Partition, p.Leader, p.LeaderEpoch, p.Replicas, p.Isr, -1, -1) { LogStartOffset = -1 }).ToList();
+            : new PartitionDescription(p.Partition, p.Leader, p.LeaderEpoch, p.Replicas, p.Isr, -1, -1) { LogStartOffset = -1, LogSizeBytes = -1 }).ToList();
         return new TopicDescription(topic.Name, topic.Config, partitions, null);
     }
 }

@@ -29,6 +29,9 @@ public static class GatewayProtocol
     {
         /// <summary>The leader's first offset (retention moves it up); -1 when the leader did not answer, like the offsets above.</summary>
         public long LogStartOffset { get; init; }
+
+        /// <summary>Bytes of record batches the leader's log holds; -1 when the leader did not answer.</summary>
+        public long LogSizeBytes { get; init; }
     }
 
     public sealed record TopicDescription(string Name, TopicConfig? Config, IReadOnlyList<PartitionDescription> Partitions,

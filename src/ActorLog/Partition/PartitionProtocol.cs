@@ -50,6 +50,9 @@ public static class PartitionProtocol
     {
         /// <summary>The first offset the replica's log holds (retention moves it up).</summary>
         public long LogStartOffset { get; init; }
+
+        /// <summary>Bytes of record batches the replica's log holds (what retention.bytes limits).</summary>
+        public long LogSizeBytes { get; init; }
     }
 }
 

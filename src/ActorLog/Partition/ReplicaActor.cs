@@ -233,7 +233,11 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
 
     private PartitionProtocol.PartitionState StateReply(string role, ErrorInfo? error) =>
         new(_tp, role, _leaderEpoch, _partitionLog.LogEndOffset, _highWatermark,
-            _leader?.InSyncReplicas.ToArray() ?? _assignment?.Isr ?? Array.Empty<int>(), error) { LogStartOffset = _partitionLog.LogStartOffset };
+            _leader?.InSyncReplicas.ToArray() ?? _assignment?.Isr ?? Array.Empty<int>(), error)
+        {
+            LogStartOffset = _partitionLog.LogStartOffset,
+            LogSizeBytes = _partitionLog.SizeInBytes,
+        };
 
     private void DeleteAndStop()
     {

@@ -61,9 +61,9 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
         Register<PartitionProtocol.PartitionState>("PS", (w, m) =>
         {
             w.WriteTp(m.Partition); w.Write(m.Role); w.Write(m.LeaderEpoch); w.Write(m.LogEndOffset); w.Write(m.HighWatermark);
-            w.WriteInts(m.InSyncReplicas); w.WriteError(m.Error); w.Write(m.LogStartOffset);
+            w.WriteInts(m.InSyncReplicas); w.WriteError(m.Error); w.Write(m.LogStartOffset); w.Write(m.LogSizeBytes);
         }, r => new PartitionProtocol.PartitionState(r.ReadTp(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(),
-            r.ReadInts(), r.ReadError()) { LogStartOffset = r.ReadInt64() });
+            r.ReadInts(), r.ReadError()) { LogStartOffset = r.ReadInt64(), LogSizeBytes = r.ReadInt64() });
 
         Register<ReplicationProtocol.FollowerFetch>("FF", (w, m) =>
         {
@@ -168,11 +168,15 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
     private static void WritePartitionDescription(BinaryWriter w, GatewayProtocol.PartitionDescription m)
     {
         w.Write(m.Partition); w.Write(m.Leader); w.Write(m.LeaderEpoch); w.WriteInts(m.Replicas); w.WriteInts(m.Isr);
-        w.Write(m.LogEndOffset); w.Write(m.HighWatermark); w.Write(m.LogStartOffset);
+        w.Write(m.LogEndOffset); w.Write(m.HighWatermark); w.Write(m.LogStartOffset); w.Write(m.LogSizeBytes);
     }
 
     private static GatewayProtocol.PartitionDescription ReadPartitionDescription(BinaryReader r) =>
-        new(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInts(), r.ReadInts(), r.ReadInt64(), r.ReadInt64()) { LogStartOffset = r.ReadInt64() };
+        new(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInts(), r.ReadInts(), r.ReadInt64(), r.ReadInt64())
+        {
+            LogStartOffset = r.ReadInt64(),
+            LogSizeBytes = r.ReadInt64(),
+        };
 
     private static void Register<T>(string manifest, Action<BinaryWriter, T> write, Func<BinaryReader, T> read) where T : notnull
     {

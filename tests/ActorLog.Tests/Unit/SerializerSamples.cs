@@ -36,7 +36,7 @@ internal static class SerializerSamples
     private static readonly BrokerInfo Broker1 = new(1, "10.0.0.1", 4051, "Up");
     private static readonly BrokerInfo Broker2 = new(2, "broker-2.internal", 4052, "Unreachable");
 
-    private static readonly GatewayProtocol.PartitionDescription Pd0 = new(0, 1, 4, new[] { 1, 2, 3 }, new[] { 1, 2 }, 100, 90) { LogStartOffset = 40 };
+    private static readonly GatewayProtocol.PartitionDescription Pd0 = new(0, 1, 4, new[] { 1, 2, 3 }, new[] { 1, 2 }, 100, 90) { LogStartOffset = 40, LogSizeBytes = 1L << 34 };
     private static readonly GatewayProtocol.PartitionDescription Pd1 = new(1, -1, 9, new[] { 2 }, Array.Empty<int>(), 0, 0);
 
     private static readonly TopicPartition Tp2 = new("orders", 0);
@@ -100,7 +100,7 @@ internal static class SerializerSamples
         ["FetchResult"] = new PartitionProtocol.FetchResult(Tp, 50, 0, new[] { Batch, EmptyBatch }, null),
         ["FetchResult/error"] = new PartitionProtocol.FetchResult(Tp, -1, -1, Array.Empty<RecordBatch>(), Error, 3, 8),
         ["GetPartitionState"] = new PartitionProtocol.GetPartitionState(Tp),
-        ["PartitionState"] = new PartitionProtocol.PartitionState(Tp, "leader", 3, 100, 90, new[] { 1, 2, 3 }, null) { LogStartOffset = 12 },
+        ["PartitionState"] = new PartitionProtocol.PartitionState(Tp, "leader", 3, 100, 90, new[] { 1, 2, 3 }, null) { LogStartOffset = 12, LogSizeBytes = 9_000 },
         ["PartitionState/error"] = new PartitionProtocol.PartitionState(Tp, "none", -1, 0, 0, Array.Empty<int>(), Error),
         ["FollowerFetch"] = new ReplicationProtocol.FollowerFetch(Tp, 2, 3, 99, 2),
         ["FollowerFetchResult"] = new ReplicationProtocol.FollowerFetchResult(Tp, 3, -1, 90, null) { LogStartOffset = 70 },
