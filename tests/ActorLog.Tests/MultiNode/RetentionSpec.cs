@@ -22,8 +22,8 @@ namespace ActorLog.Tests.MultiNode;
 /// of the newest records and deletes the rest from its journal; fetches below the log start fail with
 /// OffsetOutOfRange, consumers starting from the beginning start at the log start; a follower that was down while the
 /// leader's log moved past its end starts its log over at the leader's start and catches up; retention.ms, set
-/// later, leaves each replica only its newest batch. On brokers that check every 5 minutes (the default), an altered
-/// retention still applies at once.
+/// later, leaves each replica only its newest batch; a leader restarted after all that leads again from its log
+/// start. On brokers that check every 5 minutes (the default), an altered retention still applies at once.
 /// </summary>
 [Collection(MultiNodeCollection.Name)]
 public sealed class RetentionSpec(ITestOutputHelper output)
@@ -115,6 +115,22 @@ public sealed class RetentionSpec(ITestOutputHelper output)
         }
         var last = await Eventually.DescribedAsync(client, Topic, 0, p => p.LogStartOffset > restarted, "the newest batch alone", WaitLimit, PollInterval);
         Log($"retention.ms 300: log start {last.LogStartOffset} of {acked.Count}");
+
+        // The leader crashes and restarts from a journal whose older events retention deleted, likely after an index
+        // snapshot that still named them: leading again, it starts where it left off and serves every record from there.
+        await client.SetRetentionAsync(Topic, retentionMs: -1, retentionBytes: -1);
+        await cluster.CrashBrokerAsync(leader - 1);
+        await Eventually.PartitionAsync(client, Topic, 0, p => p.Leader != leader && p.Leader >= 0, "a new leader", WaitLimit, PollInterval);
+        await WaveRecords.ProduceAsync(client, Topic, acked, waves: 5);
+        await cluster.StartBrokerAsync(leader - 1);
+        await Eventually.DescribedAsync(client, Topic, 0, p => p.Isr.Contains(leader) && p.HighWatermark == acked.Count,
+            $"broker {leader} back in sync", WaitLimit, PollInterval);
+        await client.ElectPreferredLeadersAsync(Topic);
+        var back = await Eventually.DescribedAsync(client, Topic, 0, p => p.Leader == leader, $"broker {leader} leading again", WaitLimit, PollInterval);
+        Assert.Equal(last.LogStartOffset, back.LogStartOffset);
+        Assert.Equal(acked.Skip((int)back.LogStartOffset).ToList(),
+            (await WaveRecords.ReadAsync(client, Topic, back.LogStartOffset, acked.Count - (int)back.LogStartOffset, TimeSpan.FromSeconds(1))).Records);
+        Log($"broker {leader} restarted, leads again from log start {back.LogStartOffset} to {acked.Count}");
     }
 
     [Fact(Timeout = 120_000)]
