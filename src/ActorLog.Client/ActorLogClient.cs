@@ -210,8 +210,8 @@ public sealed partial class ActorLogClient : IAsyncDisposable
         AlterTopicConfigAsync(new ControllerProtocol.AlterTopicConfig(name, enabled), ct);
 
     /// <summary>
-    /// Changes a topic's retention.ms and/or retention.bytes (null: unchanged; -1: no limit). Every replica applies it at
-    /// its next retention check (actorlog.log.retention-check-interval).
+    /// Changes a topic's retention.ms and/or retention.bytes (null: unchanged; -1: no limit). Every replica applies it as
+    /// soon as the change reaches it, then at every retention check (actorlog.log.retention-check-interval).
     /// </summary>
     public Task<TopicMetadata> SetRetentionAsync(string name, long? retentionMs, long? retentionBytes, CancellationToken ct = default) =>
         AlterTopicConfigAsync(new ControllerProtocol.AlterTopicConfig(name, null, retentionMs, retentionBytes), ct);

@@ -44,9 +44,9 @@ internal static class ConsumeCommand
                     $"Topic '{name}' has partitions 0..{description.Partitions.Count - 1}; there is no partition {r.GetValue(partition)}");
             var positions = new Dictionary<int, long>();
             foreach (var x in partitions)
-                positions[x.Partition] = r.GetValue(offset) ?? (r.GetValue(fromBeginning)
-                    ? (await client.OffsetsAsync(name, x.Partition, ct)).LogStartOffset // retention may have dropped offset 0
-                    : Math.Max(0, x.HighWatermark));
+                positions[x.Partition] = r.GetValue(offset) ?? (!r.GetValue(fromBeginning) ? Math.Max(0, x.HighWatermark)
+                    // describe asked each leader for its log start (retention may have dropped offset 0); -1: no answer in time
+                    : x.LogStartOffset >= 0 ? x.LogStartOffset : (await client.OffsetsAsync(name, x.Partition, ct)).LogStartOffset);
             var json = CommonOptions.Json(r);
             var limit = r.GetValue(maxMessages) ?? long.MaxValue;
             var idleLimit = r.GetValue(timeout);

@@ -57,11 +57,12 @@ public sealed record ActorLogSettings(
     private static long Positive(TimeSpan t, string key) =>
         t > TimeSpan.Zero ? (long)t.TotalMilliseconds : throw new ConfigurationException($"actorlog.{key} must be above 0 (or off), got {t}");
 
-    /// <summary>A byte size that may also be "off" (-1).</summary>
+    /// <summary>A byte size that may also be "off" (-1); an empty value is a mistake, not "off".</summary>
     private static long OffOrSize(Config c, string key)
     {
         var text = c.GetString(key)?.Trim();
-        if (text is null or "" || text.Equals("off", StringComparison.OrdinalIgnoreCase)) return -1;
+        if (text is null or "") throw new ConfigurationException($"actorlog.{key} is missing");
+        if (text.Equals("off", StringComparison.OrdinalIgnoreCase)) return -1;
         long? parsed;
         try { parsed = c.GetByteSize(key); }
         catch (Exception) { parsed = null; }

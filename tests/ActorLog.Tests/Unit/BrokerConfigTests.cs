@@ -268,6 +268,7 @@ public sealed class BrokerConfigTests : IDisposable
     [InlineData("actorlog.groups { min-session-timeout = 2m, max-session-timeout = 1m }", "min-session-timeout")]
     [InlineData("actorlog.log.snapshot-after-bytes = 0", "snapshot-after-bytes")]
     [InlineData("actorlog.log.snapshot-after-bytes = often", "snapshot-after-bytes")]
+    [InlineData("actorlog.log.snapshot-after-bytes = \"\"", "snapshot-after-bytes")]
     [InlineData("actorlog.topic-defaults.retention = 0s", "topic-defaults.retention")]
     [InlineData("actorlog.topic-defaults.retention-bytes = lots", "retention-bytes")]
     [InlineData("actorlog.log.retention-check-interval = 0s", "retention-check-interval")]
