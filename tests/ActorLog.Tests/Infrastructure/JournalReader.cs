@@ -12,11 +12,17 @@ namespace ActorLog.Tests.Infrastructure;
 /// <summary>Reads a replica's partition log straight from a broker's journal (not from the actor's memory).</summary>
 public static class JournalReader
 {
-    public static async Task<PartitionLog> ReadAsync(ActorSystem system, TopicPartition tp)
+    /// <summary>The replica's journal events as they are stored now (deleted ones are not read).</summary>
+    public static async Task<IReadOnlyList<EventEnvelope>> EventsAsync(ActorSystem system, TopicPartition tp)
     {
         var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        var events = await journal.CurrentEventsByPersistenceId(ReplicaActor.PersistenceIdFor(tp), 0, long.MaxValue)
+        return await journal.CurrentEventsByPersistenceId(ReplicaActor.PersistenceIdFor(tp), 0, long.MaxValue)
             .RunWith(Sink.Seq<EventEnvelope>(), system.Materializer());
+    }
+
+    public static async Task<PartitionLog> ReadAsync(ActorSystem system, TopicPartition tp)
+    {
+        var events = await EventsAsync(system, tp);
         var log = new PartitionLog();
         foreach (var e in events)
         {

@@ -1,15 +1,10 @@
 using System.Text;
 using Akka.Actor;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 using ActorLog.Client;
 using ActorLog.Client.Consumer;
 using ActorLog.Common;
 using ActorLog.Groups;
 using ActorLog.Log;
-using ActorLog.Partition;
 using ActorLog.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -163,7 +158,7 @@ public sealed class RetentionSpec(ITestOutputHelper output)
             Assert.True(journal.SizeInBytes - journal.Index[0].SizeInBytes < RetentionBytes,
                 $"broker {brokerId}: {journal.SizeInBytes} bytes kept, the oldest batch {journal.Index[0].SizeInBytes}");
             Assert.Equal(acked.Count, journal.LogEndOffset);
-            var batches = await BatchEventsAsync(system);
+            var batches = (await JournalReader.EventsAsync(system, Tp)).Select(e => e.Event).OfType<RecordBatch>().ToList();
             Assert.True(batches.All(b => b.NextOffset > journal.LogStartOffset),
                 $"broker {brokerId}: journal still holds batches from offset {batches.Min(b => b.BaseOffset)}, log start {journal.LogStartOffset}");
             return journal;
@@ -171,15 +166,6 @@ public sealed class RetentionSpec(ITestOutputHelper output)
         Assert.True(log.SizeInBytes >= RetentionBytes, $"broker {brokerId}: only {log.SizeInBytes} bytes kept");
         Assert.Equal(acked.Skip((int)log.LogStartOffset).ToList(), JournalReader.Flatten(log).Select(r => (r.Offset, r.Value!)).ToList());
         return log.LogStartOffset;
-    }
-
-    /// <summary>The record batches the broker's journal still holds (deleted events are not read).</summary>
-    private static async Task<List<RecordBatch>> BatchEventsAsync(ActorSystem system)
-    {
-        var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        var events = await journal.CurrentEventsByPersistenceId(ReplicaActor.PersistenceIdFor(Tp), 0, long.MaxValue)
-            .RunWith(Sink.Seq<EventEnvelope>(), system.Materializer());
-        return events.Select(e => e.Event).OfType<RecordBatch>().ToList();
     }
 
     private void Log(string message) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message}");
