@@ -24,7 +24,8 @@ public sealed record ActorLogSettings(
     TimeSpan CrashProbeTimeout,
     long DefaultRetentionMs,
     long DefaultRetentionBytes,
-    TimeSpan RetentionCheckInterval)
+    TimeSpan RetentionCheckInterval,
+    long OffsetsCleaningMinBytes)
 {
     public static ActorLogSettings Create(ActorSystem system) => Create(system.Settings.Config.GetConfig("actorlog"));
 
@@ -51,7 +52,8 @@ public sealed record ActorLogSettings(
             c.GetTimeSpan("crash-detection.probe-timeout"),
             OffOrDuration(c, "topic-defaults.retention") is { } retention ? Positive(retention, "topic-defaults.retention") : -1,
             OffOrSize(c, "topic-defaults.retention-bytes"),
-            TimeSpan.FromMilliseconds(Positive(c.GetTimeSpan("log.retention-check-interval"), "log.retention-check-interval")));
+            TimeSpan.FromMilliseconds(Positive(c.GetTimeSpan("log.retention-check-interval"), "log.retention-check-interval")),
+            OffOrSize(c, "groups.offsets-cleaning-min-bytes"));
     }
 
     private static long Positive(TimeSpan t, string key) =>

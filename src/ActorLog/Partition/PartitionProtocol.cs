@@ -80,4 +80,10 @@ public static class ReplicationProtocol
     public sealed record ReplicateBatch(TopicPartition Partition, int LeaderEpoch, RecordBatch Batch, long HighWatermark) : IActorLogMessage;
 
     public sealed record FollowerAck(TopicPartition Partition, int FollowerBrokerId, int LeaderEpoch, long LogEndOffset) : IPartitionMessage;
+
+    /// <summary>
+    /// The leader's log now starts at <see cref="LogStartOffset"/> (retention, or the offsets topic's cleaning): its
+    /// subscribed followers drop what they hold below it too, as Kafka's followers follow the leader's log start.
+    /// </summary>
+    public sealed record LogStartMoved(TopicPartition Partition, int LeaderEpoch, long LogStartOffset) : IActorLogMessage;
 }

@@ -37,6 +37,7 @@ public sealed partial class ReplicaActor
     {
         Command<ReplicationProtocol.FollowerFetchResult>(OnFollowerFetchResult);
         Command<ReplicationProtocol.ReplicateBatch>(OnReplicateBatch);
+        Command<ReplicationProtocol.LogStartMoved>(OnLeaderLogStartMoved);
         Command<SubscribeTick>(_ =>
         {
             if (_leaderRef is null || NowMs - _lastHeardFromLeaderMs > _settings.FollowerKeepalive.TotalMilliseconds) Subscribe();
@@ -125,6 +126,7 @@ public sealed partial class ReplicaActor
             return;
         }
         _leaderRef = Sender;
+        FollowLeaderLogStart(result.LogStartOffset);
     }
 
     private void OnReplicateBatch(ReplicationProtocol.ReplicateBatch push)
@@ -166,6 +168,8 @@ public sealed partial class ReplicaActor
             OnAppended(persisted);
             _highWatermark = Math.Max(_highWatermark, Math.Min(leaderHw, _partitionLog.LogEndOffset));
             if (_leaderEpoch == epoch && _leader is null) Ack();
+            // The leader's start may have passed this log's end while it caught up.
+            if (_leaderLogStart > _leaderLogStartFollowed && _leader is null) FollowLeaderLogStart(_leaderLogStart);
             OnWritesDrained();
         });
     }

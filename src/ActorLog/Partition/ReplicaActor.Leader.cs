@@ -52,6 +52,7 @@ public sealed partial class ReplicaActor
         Timers.Cancel(nameof(SubscribeTick));
         Timers.StartPeriodicTimer(nameof(IsrCheckTick), IsrCheckTick.Instance, _settings.IsrCheckInterval);
         Become(Leader);
+        OnBecameLeaderForCleaning();
     }
 
     private void Leader()
@@ -80,6 +81,7 @@ public sealed partial class ReplicaActor
         Command<ReplicationProtocol.ReplicateBatch>(b =>
             _log.Warning("{0}: leader at epoch {1} ignores a pushed batch of epoch {2}", _tp, _leaderEpoch, b.LeaderEpoch));
         Command<ReplicationProtocol.FollowerFetchResult>(_ => { });
+        Command<ReplicationProtocol.LogStartMoved>(_ => { });
     }
 
     private void OnProduce(PartitionProtocol.Produce produce)
@@ -206,6 +208,7 @@ public sealed partial class ReplicaActor
                 : null;
             ack.ReplyTo.Tell(ack.Answer(_tp, error is null ? ack.BaseOffset : -1, error));
         }
+        MaybeCleanOffsets();
         if (_parkedFetches.Count == 0) return;
         foreach (var parked in _parkedFetches.Values.Where(f => f.Request.Offset < _highWatermark).ToList())
         {
@@ -420,6 +423,7 @@ public sealed partial class ReplicaActor
                 Array.Empty<RecordBatch>(), error, _assignment?.Leader ?? -1, _leaderEpoch));
         _parkedFetches.Clear();
         ForgetJournalReads(error);
+        StopCleaning();
         _leader = null;
     }
 }

@@ -19,7 +19,8 @@ public sealed partial class ReplicaActor
         public static readonly RetentionTick Instance = new();
     }
 
-    private bool _retentionInFlight;
+    /// <summary>A start marker is being persisted (retention, cleaning or following the leader's start): one at a time.</summary>
+    private bool _logStartInFlight;
 
     /// <summary>Journal events recovery found dropped by a start marker: deleted once recovery is over (they may be left from a crash).</summary>
     private long _deleteAfterRecovery = -1;
@@ -30,7 +31,13 @@ public sealed partial class ReplicaActor
     /// <summary>Every behaviour but deletion applies retention and hears how the journal deletions went.</summary>
     private void CommandRetention()
     {
-        Command<RetentionTick>(_ => ApplyRetention());
+        Command<RetentionTick>(_ =>
+        {
+            ApplyRetention();
+            MaybeCleanOffsets();
+        });
+        Command<OffsetsCleaner.Done>(OnOffsetsCleaned);
+        Command<OffsetsCleaner.Failed>(OnOffsetsCleaningFailed);
         Command<DeleteMessagesSuccess>(d =>
         {
             _log.Debug("{0}: deleted the journal events up to {1}", _tp, d.ToSequenceNr);
@@ -44,16 +51,22 @@ public sealed partial class ReplicaActor
 
     private void ApplyRetention()
     {
-        if (_retentionInFlight || _config is not { } config) return;
+        if (_logStartInFlight || _config is not { } config) return;
         var highWatermark = Math.Min(_highWatermark, _partitionLog.LogEndOffset);
         if (RetentionPolicy.NewStart(_partitionLog.Index, _partitionLog.SizeInBytes, highWatermark, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                 config.RetentionMs, config.RetentionBytes) is not { } start) return;
-        _retentionInFlight = true;
+        PersistLogStart(start, "retention");
+    }
+
+    /// <summary>Persists a start marker; once it is in the journal the log drops the batches below it.</summary>
+    private void PersistLogStart(long offset, string why)
+    {
+        _logStartInFlight = true;
         // Its handler runs after those of the batches persisted before it, and before any truncation persisted after.
-        PersistAsync(new LogStartAdvanced(start), moved =>
+        PersistAsync(new LogStartAdvanced(offset), moved =>
         {
-            _retentionInFlight = false;
-            MoveLogStart(moved, "retention");
+            _logStartInFlight = false;
+            MoveLogStart(moved, why);
         });
     }
 
@@ -74,6 +87,7 @@ public sealed partial class ReplicaActor
         _log.Info("{0}: {1}: the log starts at offset {2} now (was {3}); {4} batches, {5} bytes dropped", _tp, why, _partitionLog.LogStartOffset,
             start, batches - _partitionLog.BatchCount, bytes - _partitionLog.SizeInBytes);
         if (deleteTo > 0) DeleteMessages(deleteTo);
+        if (_leader is not null) TellFollowersLogStart();
     }
 
     /// <summary>At the end of recovery: deletes what replayed start markers dropped, in case a crash came before the deletion.</summary>

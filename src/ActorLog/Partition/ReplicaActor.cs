@@ -223,6 +223,9 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
             case DeleteMessagesFailure:
             case ReplicationProtocol.ReplicateBatch:
             case ReplicationProtocol.FollowerFetchResult:
+            case ReplicationProtocol.LogStartMoved:
+            case OffsetsCleaner.Done:
+            case OffsetsCleaner.Failed:
             case FollowerRead:
                 break;
             default:

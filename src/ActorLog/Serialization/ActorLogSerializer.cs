@@ -85,6 +85,10 @@ public sealed partial class ActorLogSerializer(ExtendedActorSystem system) : Ser
         {
             w.WriteTp(m.Partition); w.Write(m.FollowerBrokerId); w.Write(m.LeaderEpoch); w.Write(m.LogEndOffset);
         }, r => new ReplicationProtocol.FollowerAck(r.ReadTp(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64()));
+        Register<ReplicationProtocol.LogStartMoved>("SM", (w, m) =>
+        {
+            w.WriteTp(m.Partition); w.Write(m.LeaderEpoch); w.Write(m.LogStartOffset);
+        }, r => new ReplicationProtocol.LogStartMoved(r.ReadTp(), r.ReadInt32(), r.ReadInt64()));
 
         Register<ControllerProtocol.CreateTopic>("CT", (w, m) =>
         {

@@ -272,6 +272,7 @@ public sealed class BrokerConfigTests : IDisposable
     [InlineData("actorlog.topic-defaults.retention = 0s", "topic-defaults.retention")]
     [InlineData("actorlog.topic-defaults.retention-bytes = lots", "retention-bytes")]
     [InlineData("actorlog.log.retention-check-interval = 0s", "retention-check-interval")]
+    [InlineData("actorlog.groups.offsets-cleaning-min-bytes = sometimes", "offsets-cleaning-min-bytes")]
     public void Bad_settings_are_broker_config_errors_naming_the_setting(string text, string named)
     {
         var file = WriteFile("settings.conf", text);
@@ -300,6 +301,17 @@ public sealed class BrokerConfigTests : IDisposable
         var settings = ActorLog.Configuration.ActorLogSettings.Create(BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv).GetConfig("actorlog"));
         Assert.Equal((retentionMs, retentionBytes, TimeSpan.FromMilliseconds(checkMs)),
             (settings.DefaultRetentionMs, settings.DefaultRetentionBytes, settings.RetentionCheckInterval));
+    }
+
+    [Theory]
+    [InlineData("", 4L * 1024 * 1024)]
+    [InlineData("actorlog.groups.offsets-cleaning-min-bytes = 64KiB", 65_536L)]
+    [InlineData("actorlog.groups.offsets-cleaning-min-bytes = off", -1L)]
+    public void The_offsets_topic_is_cleaned_after_4_MiB_of_growth_unless_turned_off(string text, long expected)
+    {
+        var file = WriteFile("cleaning.conf", text);
+        var settings = ActorLog.Configuration.ActorLogSettings.Create(BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv).GetConfig("actorlog"));
+        Assert.Equal(expected, settings.OffsetsCleaningMinBytes);
     }
 
     [Fact]

@@ -107,6 +107,7 @@ internal static class SerializerSamples
         ["FollowerFetchResult/truncate"] = new ReplicationProtocol.FollowerFetchResult(Tp, 3, 57, 50, Error),
         ["ReplicateBatch"] = new ReplicationProtocol.ReplicateBatch(Tp, 3, Batch, 90),
         ["FollowerAck"] = new ReplicationProtocol.FollowerAck(Tp, 2, 3, 100),
+        ["LogStartMoved"] = new ReplicationProtocol.LogStartMoved(Tp, 3, 1L << 33),
         ["CreateTopic"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576),
         ["CreateTopic/unclean"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576, true),
         ["CreateTopic/retention"] = new ControllerProtocol.CreateTopic("orders", 6, 3, 2, 1_048_576, false, 3_600_000, -1),

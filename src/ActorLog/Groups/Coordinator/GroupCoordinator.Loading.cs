@@ -19,16 +19,25 @@ public sealed partial class GroupCoordinator
         public int LeaderEpoch { get; } = leaderEpoch;
         public long LogEnd { get; } = logEnd;
         public long StartedMs { get; } = Environment.TickCount64;
-        public GroupOffsets Offsets { get; } = new(groupId);
+        public GroupOffsets Offsets { get; private set; } = new(groupId);
         public long NextOffset { get; set; }
+
+        /// <summary>Folds the log again from <paramref name="logStart"/>: the log's cleaning moved its start past what was read.</summary>
+        public void StartOver(long logStart)
+        {
+            Offsets = new GroupOffsets(groupId);
+            NextOffset = logStart;
+        }
     }
 
     private Load? _load;
 
     /// <summary>
-    /// Rebuilds the group's offsets from the offsets partition, from 0 to the log end seen when leadership was
-    /// checked: a new leader's high watermark may lag its log until its followers catch up, and a long-polling
+    /// Rebuilds the group's offsets from the offsets partition, from its log start to the log end seen when leadership
+    /// was checked: a new leader's high watermark may lag its log until its followers catch up, and a long-polling
     /// fetch waits for it, so every commit a previous coordinator acknowledged is read before anything is answered.
+    /// The first fetch asks for offset 0; when the log's cleaning (decision 33) has moved the start, the answer
+    /// names it and the load starts there (and starts over if the start moves again while it reads).
     /// </summary>
     private void StartLoading(int leaderEpoch, long logEnd)
     {
@@ -54,6 +63,13 @@ public sealed partial class GroupCoordinator
     private void OnLoadFetched(PartitionProtocol.FetchResult result)
     {
         var load = _load!;
+        if (result.Error is { Code: ErrorCode.OffsetOutOfRange } && result.LogStartOffset > load.NextOffset && result.LogStartOffset <= load.LogEnd)
+        {
+            if (load.NextOffset > 0) _log.Info("{0}: the offsets log now starts at {1}, past offset {2}; loading again from there", Owner, result.LogStartOffset, load.NextOffset);
+            load.StartOver(result.LogStartOffset);
+            FetchForLoad();
+            return;
+        }
         if (result.Error is not null)
         {
             _log.Warning("{0}: loading offsets failed: {1}", Owner, result.Error);

@@ -5,13 +5,19 @@ using ActorLog.Log;
 namespace ActorLog.Groups.Offsets;
 
 /// <summary>
-/// One group's view of the offsets topic, folded from its records in log order: the last record of a key wins
-/// and a tombstone removes it. The coordinator rebuilds this from the log on every (re)load, so it is exactly
-/// what the replicated log says and nothing more.
+/// One group's view of the offsets topic, folded from its records: of a key's records the one first written latest
+/// wins (its original offset, <see cref="KeyedLogCleaner.OriginalOffset"/>: the log's cleaning appends copies of older
+/// records after newer ones), and a tombstone removes it. The coordinator rebuilds this from the log on every
+/// (re)load, so it is exactly what the replicated log says and nothing more.
 /// </summary>
 public sealed class GroupOffsets(string groupId)
 {
     private readonly SortedDictionary<TopicPartition, OffsetValue> _offsets = new(TopicPartitionOrder.Instance);
+
+    /// <summary>The version of the record each key holds (tombstoned keys too: an older copy must not bring them back).</summary>
+    private readonly Dictionary<TopicPartition, long> _versions = new();
+
+    private long _groupVersion = -1;
 
     public string GroupId { get; } = groupId;
 
@@ -23,19 +29,24 @@ public sealed class GroupOffsets(string groupId)
     /// <summary>Nothing in the log says the group exists.</summary>
     public bool IsEmpty => !GroupRecorded && _offsets.Count == 0;
 
-    /// <summary>Applies a record in log order; records of other groups are ignored.</summary>
-    public void Apply(OffsetsRecord record)
+    /// <summary>
+    /// Applies a record unless its key holds one of a later <paramref name="version"/> (its original offset); records of
+    /// other groups are ignored. A record just acknowledged (the default) is the newest there is.
+    /// </summary>
+    public void Apply(OffsetsRecord record, long version = long.MaxValue)
     {
         if (record.GroupId != GroupId) return;
         switch (record)
         {
-            case OffsetCommitRecord { Value: null } c:
-                _offsets.Remove(c.Partition);
-                break;
             case OffsetCommitRecord c:
-                _offsets[c.Partition] = c.Value;
+                if (_versions.TryGetValue(c.Partition, out var held) && version < held) return;
+                _versions[c.Partition] = version;
+                if (c.Value is null) _offsets.Remove(c.Partition);
+                else _offsets[c.Partition] = c.Value;
                 break;
             case GroupRecord g:
+                if (version < _groupVersion) return;
+                _groupVersion = version;
                 GroupRecorded = g.Assignor is not null;
                 break;
         }
@@ -44,18 +55,8 @@ public sealed class GroupOffsets(string groupId)
     /// <summary>Applies the group's records of fetched batches from <paramref name="from"/> on; returns the offset after the last one read.</summary>
     public long ApplyBatches(IReadOnlyList<RecordBatch> batches, long from)
     {
-        var next = from;
-        foreach (var batch in batches)
-        {
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (batch.BaseOffset + i < from) continue; // a batch may start before the offset asked for
-                var record = batch.Records[i];
-                if (OffsetsRecordCodec.GroupOf(record) == GroupId && OffsetsRecordCodec.Decode(record) is { } decoded) Apply(decoded);
-            }
-            next = Math.Max(next, batch.NextOffset);
-        }
-        return next;
+        foreach (var (record, version) in OffsetsRecordCodec.Read(batches, from, GroupId)) Apply(record, version);
+        return batches.Count == 0 ? from : Math.Max(from, batches[^1].NextOffset);
     }
 
     public OffsetValue? Find(TopicPartition tp) => _offsets.GetValueOrDefault(tp);

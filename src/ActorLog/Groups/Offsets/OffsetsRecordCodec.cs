@@ -72,6 +72,24 @@ public static class OffsetsRecordCodec
         return r.ReadString();
     }
 
+    /// <summary>
+    /// The offsets records of fetched batches from offset <paramref name="from"/> on (a batch may start before it), with the
+    /// version each competes with for its key (<see cref="KeyedLogCleaner.OriginalOffset"/>); only
+    /// <paramref name="groupId"/>'s when given (other groups' values stay undecoded). Records this version does not know are skipped.
+    /// </summary>
+    public static IEnumerable<(OffsetsRecord Record, long Version)> Read(IReadOnlyList<RecordBatch> batches, long from, string? groupId = null)
+    {
+        foreach (var batch in batches)
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var offset = batch.BaseOffset + i;
+                if (offset < from) continue;
+                var record = batch.Records[i];
+                if (groupId is not null && GroupOf(record) != groupId) continue;
+                if (Decode(record) is { } decoded) yield return (decoded, KeyedLogCleaner.OriginalOffset(record, offset));
+            }
+    }
+
     private static void CheckVersion(BinaryReader v)
     {
         var version = v.ReadByte();
