@@ -79,6 +79,9 @@ public sealed partial class ReplicaActor
         // A log that keeps batches keeps its producers' sequences (as Kafka keeps producer state past retention);
         // an emptied one starts over with the batches that follow.
         if (emptied) _producers.Rebuild(_partitionLog);
+        // Emptied, every event before the marker is obsolete, also batches a truncation dropped (the index no longer
+        // names them, so the batches dropped here may not reach them); the marker itself stays: it holds the log end.
+        if (emptied) deleteTo = Math.Max(deleteTo, LastSequenceNr - 1);
         if (IsRecovering)
         {
             _deleteAfterRecovery = Math.Max(_deleteAfterRecovery, deleteTo);
