@@ -8,8 +8,9 @@ namespace ActorLog.Log;
 /// log's end, after which the prefix can go. "Latest" is by a record's original offset (where it was first
 /// written), carried by a copy in the <see cref="OriginalOffsetHeader"/> header, so a copy never outranks a newer
 /// record of its key that was appended while the pass ran, and readers that fold the log apply the same rule.
-/// Tombstones (null values) are not copied: once the prefix is gone, no older value of their key is left.
-/// Records without a key cannot be superseded and have no place in a keyed log; they are dropped and counted.
+/// Tombstones (null values) are dropped when the pass says so: safe only when no older copy of their key lies past the
+/// folded prefix (the pass folds every copy appended before it); otherwise they are copied like live records, and a later
+/// pass drops them. Records without a key cannot be superseded and have no place in a keyed log; they are dropped and counted.
 /// </summary>
 public sealed class KeyedLogCleaner
 {
@@ -55,15 +56,16 @@ public sealed class KeyedLogCleaner
     }
 
     /// <summary>
-    /// The live records (no tombstones) in order of their original offsets, each carrying it, in batches whose
-    /// encoded records stay within <paramref name="maxPayloadBytes"/> (a record alone above it gets a batch of its own).
+    /// The latest record of each key (tombstones too unless <paramref name="dropTombstones"/>) in order of their original
+    /// offsets, each carrying it, in batches whose encoded records stay within <paramref name="maxPayloadBytes"/> (a record
+    /// alone above it gets a batch of its own).
     /// </summary>
-    public IReadOnlyList<RecordBatch> Copies(int maxPayloadBytes)
+    public IReadOnlyList<RecordBatch> Copies(int maxPayloadBytes, bool dropTombstones)
     {
         var batches = new List<RecordBatch>();
         var records = new List<Record>();
         var bytes = 0;
-        foreach (var (version, record) in _latest.Values.Where(e => e.Record.Value is not null).OrderBy(e => e.Version))
+        foreach (var (version, record) in _latest.Values.Where(e => !dropTombstones || e.Record.Value is not null).OrderBy(e => e.Version))
         {
             var copy = AsCopy(record, version);
             var size = copy.SizeInBytes;

@@ -7,7 +7,7 @@ namespace ActorLog.Partition;
 /// <summary>
 /// One cleaning pass of an offsets-topic partition (decision 33), a child of its leader's replica: reads the log's
 /// records in [From, To) through the leader's own fetch path (the tail cache or the journal, as a consumer would),
-/// folds them with <see cref="KeyedLogCleaner"/>, and produces the live records' copies to the leader with acks=all,
+/// folds them with <see cref="KeyedLogCleaner"/>, and produces the latest records' copies to the leader with acks=all,
 /// one batch after the other. It then reports <see cref="Done"/>, and the leader moves its log start to To; on any
 /// error it reports <see cref="Failed"/> and the log stays as it is (copies already appended are harmless: they lose
 /// to newer records by their original offsets). It answers only once no produce of its own is outstanding, so the
@@ -26,14 +26,16 @@ public sealed class OffsetsCleaner : ReceiveActor
     private readonly int _leaderEpoch;
     private readonly long _to;
     private readonly int _maxBatchBytes;
+    private readonly bool _dropTombstones;
     private readonly TimeSpan _produceTimeout;
     private readonly KeyedLogCleaner _cleaner = new();
     private long _next;
     private int _copied;
     private long _copiedBytes;
 
-    public OffsetsCleaner(TopicPartition tp, int leaderEpoch, long from, long to, int maxBatchBytes, TimeSpan produceTimeout)
+    public OffsetsCleaner(TopicPartition tp, int leaderEpoch, long from, long to, int maxBatchBytes, bool dropTombstones, TimeSpan produceTimeout)
     {
+        _dropTombstones = dropTombstones;
         _tp = tp;
         _leaderEpoch = leaderEpoch;
         _next = from;
@@ -43,8 +45,8 @@ public sealed class OffsetsCleaner : ReceiveActor
         Receive<PartitionProtocol.FetchResult>(OnRead);
     }
 
-    public static Props Props(TopicPartition tp, int leaderEpoch, long from, long to, int maxBatchBytes, TimeSpan produceTimeout) =>
-        Akka.Actor.Props.Create(() => new OffsetsCleaner(tp, leaderEpoch, from, to, maxBatchBytes, produceTimeout));
+    public static Props Props(TopicPartition tp, int leaderEpoch, long from, long to, int maxBatchBytes, bool dropTombstones, TimeSpan produceTimeout) =>
+        Akka.Actor.Props.Create(() => new OffsetsCleaner(tp, leaderEpoch, from, to, maxBatchBytes, dropTombstones, produceTimeout));
 
     protected override void PreStart() => ReadNext();
 
@@ -78,7 +80,7 @@ public sealed class OffsetsCleaner : ReceiveActor
             ReadNext();
             return;
         }
-        var copies = _cleaner.Copies(_maxBatchBytes);
+        var copies = _cleaner.Copies(_maxBatchBytes, _dropTombstones);
         Become(() => Receive<PartitionProtocol.ProduceResult>(r => OnCopied(r, copies)));
         CopyNext(copies);
     }

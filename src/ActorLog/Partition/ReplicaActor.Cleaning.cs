@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using ActorLog.Groups;
+using ActorLog.Log;
 
 namespace ActorLog.Partition;
 
@@ -27,9 +28,10 @@ public sealed partial class ReplicaActor
     private long _liveBytesAfterCleaning;
 
     /// <summary>
-    /// A pass must fold at least up to here: the end of this leader's last pass's copies, and at first its log end when it
-    /// began to lead (any earlier leader's copies are below it). A tombstone is dropped only when every older copy of its
-    /// key is folded with it; otherwise that copy, left behind, would bring the key back.
+    /// A pass that folds at least up to here drops tombstones: the end of this leader's last pass's copies, and at first its
+    /// log end when it began to lead (any earlier leader's copies are below it). A tombstone may go only when every older
+    /// copy of its key is folded with it; otherwise that copy, left behind, would bring the key back, so a shorter pass
+    /// copies tombstones forward like live records.
     /// </summary>
     private long _copiesEnd;
 
@@ -54,27 +56,39 @@ public sealed partial class ReplicaActor
         var live = _liveBytesAfterCleaning;
         if (_partitionLog.SizeInBytes - live < Math.Max(_settings.OffsetsCleaningMinBytes, live)) return;
         var (from, to) = (_partitionLog.LogStartOffset, CleanableEnd());
-        if (to <= from || to < _copiesEnd) return;
+        if (to <= from) return;
+        var dropTombstones = to >= _copiesEnd;
         var maxBatchBytes = Math.Min(_config!.MaxMessageBytes, _settings.MaxMessageBytes);
-        _log.Info("{0}: cleaning offsets {1}..{2} ({3} bytes in the log, {4} live after the last pass)", _tp, from, to - 1,
-            _partitionLog.SizeInBytes, live);
-        _cleaner = Context.ActorOf(OffsetsCleaner.Props(_tp, _leaderEpoch, from, to, maxBatchBytes, CopyTimeout), $"offsets-cleaner-{++_cleanings}");
+        _log.Info("{0}: cleaning offsets {1}..{2} ({3} bytes in the log, {4} live after the last pass{5})", _tp, from, to - 1,
+            _partitionLog.SizeInBytes, live, dropTombstones ? "" : "; tombstones kept: older copies lie past this pass");
+        _cleaner = Context.ActorOf(OffsetsCleaner.Props(_tp, _leaderEpoch, from, to, maxBatchBytes, dropTombstones, CopyTimeout),
+            $"offsets-cleaner-{++_cleanings}");
     }
 
-    /// <summary>The end of the last batch wholly below the high watermark, never past the newest batch (it keeps the log end).</summary>
+    /// <summary>
+    /// The end of the last batch wholly below the high watermark, never past the newest batch (it keeps the log end), and
+    /// at most <see cref="RetentionPolicy.MaxBytesPerPass"/> of batches from the start: their journal rows go in one
+    /// transaction, so a long log (one written before cleaning existed) is cleaned in passes one after the other.
+    /// </summary>
     private long CleanableEnd()
     {
         var index = _partitionLog.Index;
         var highWatermark = Math.Min(_highWatermark, _partitionLog.LogEndOffset);
         // The largest i < Count - 1 with index[i].NextOffset <= highWatermark (NextOffset grows with i).
-        var (lo, hi, found) = (0, index.Count - 2, -1);
+        var (lo, hi, last) = (0, index.Count - 2, -1);
         while (lo <= hi)
         {
             var mid = (lo + hi) / 2;
-            if (index[mid].NextOffset <= highWatermark) (found, lo) = (mid, mid + 1);
+            if (index[mid].NextOffset <= highWatermark) (last, lo) = (mid, mid + 1);
             else hi = mid - 1;
         }
-        return found < 0 ? _partitionLog.LogStartOffset : index[found].NextOffset;
+        var bytes = 0L;
+        for (var i = 0; i <= last; i++)
+        {
+            bytes += index[i].SizeInBytes;
+            if (i > 0 && bytes > RetentionPolicy.MaxBytesPerPass) return index[i].BaseOffset;
+        }
+        return last < 0 ? _partitionLog.LogStartOffset : index[last].NextOffset;
     }
 
     private void OnOffsetsCleaned(OffsetsCleaner.Done done)

@@ -43,6 +43,7 @@ public sealed partial class ReplicaActor
             _log.Debug("{0}: deleted the journal events up to {1}", _tp, d.ToSequenceNr);
             // A pass drops at most RetentionPolicy.MaxBytesPerPass: the rest of a backlog goes now, not at the next check.
             ApplyRetention();
+            MaybeCleanOffsets();
         });
         // Not fatal: the log no longer names those events, and the next deletion (to a later event) covers them.
         Command<DeleteMessagesFailure>(f => _log.Warning("{0}: could not delete the journal events up to {1} that left the log: {2}",

@@ -46,12 +46,13 @@ public class OffsetsCleaningTests
     }
 
     /// <summary>Cleans [start, to) of the log, appends the copies at its end (after <paramref name="appendedMeanwhile"/>), drops the prefix.</summary>
-    private static List<RecordBatch> Clean(List<RecordBatch> log, long to, IEnumerable<RecordBatch>? appendedMeanwhile = null)
+    private static List<RecordBatch> Clean(List<RecordBatch> log, long to, IEnumerable<RecordBatch>? appendedMeanwhile = null,
+        bool dropTombstones = true)
     {
         var cleaner = new KeyedLogCleaner();
         foreach (var batch in log) cleaner.Add(batch, log[0].BaseOffset, to);
         var result = log.Where(b => b.BaseOffset >= to).Concat(appendedMeanwhile ?? Array.Empty<RecordBatch>()).ToList();
-        foreach (var copy in cleaner.Copies(1024 * 1024)) result.Add(copy.Place(result[^1].NextOffset, 0, 0));
+        foreach (var copy in cleaner.Copies(1024 * 1024, dropTombstones)) result.Add(copy.Place(result[^1].NextOffset, 0, 0));
         return result;
     }
 
@@ -62,7 +63,7 @@ public class OffsetsCleaningTests
         foreach (var batch in History()) cleaner.Add(batch, 0, 11);
         Assert.Equal(11, cleaner.RecordsRead);
         Assert.Equal(6, cleaner.Keys); // g; h; g/A; g/B; g/C; h/A
-        var copies = cleaner.Copies(1024 * 1024).SelectMany(b => b.Records).ToList();
+        var copies = cleaner.Copies(1024 * 1024, dropTombstones: true).SelectMany(b => b.Records).ToList();
         // g's group record (offset 0), g/B (3), g/A (4): h's keys and g/C end in tombstones.
         Assert.Equal(new[] { 0L, 3L, 4L }, copies.Select(r => KeyedLogCleaner.OriginalOffset(r, -1)));
         Assert.Equal(new OffsetsRecord?[] { new GroupRecord("g", "range"), Commit("g", B, 5), Commit("g", A, 20) },
@@ -75,13 +76,13 @@ public class OffsetsCleaningTests
         var cleaner = new KeyedLogCleaner();
         // From 4 to 7: g/A = 20 (4), g/C = 7 (5), h = sticky (6).
         foreach (var batch in History()) cleaner.Add(batch, 4, 7);
-        var copies = cleaner.Copies(1024 * 1024).Single().Records;
+        var copies = cleaner.Copies(1024 * 1024, dropTombstones: true).Single().Records;
         Assert.Equal(new[] { 4L, 5L, 6L }, copies.Select(r => KeyedLogCleaner.OriginalOffset(r, -1)));
 
         // Folded again at other offsets (a later pass), the copies keep the offsets they were first written at.
         var again = new KeyedLogCleaner();
         again.Add(new RecordBatch(500, 0, -1, -1, copies), 500, 503);
-        Assert.Equal(new[] { 4L, 5L, 6L }, again.Copies(1024 * 1024).Single().Records.Select(r => KeyedLogCleaner.OriginalOffset(r, -1)));
+        Assert.Equal(new[] { 4L, 5L, 6L }, again.Copies(1024 * 1024, dropTombstones: true).Single().Records.Select(r => KeyedLogCleaner.OriginalOffset(r, -1)));
     }
 
     [Fact]
@@ -90,7 +91,7 @@ public class OffsetsCleaningTests
         var cleaner = new KeyedLogCleaner();
         var commits = Enumerable.Range(0, 100).Select(p => Commit("g", new TopicPartition("t", p), p)).ToArray();
         cleaner.Add(Batch(0, commits), 0, 100);
-        var copies = cleaner.Copies(1000);
+        var copies = cleaner.Copies(1000, dropTombstones: true);
         Assert.True(copies.Count > 1);
         Assert.All(copies, b => Assert.True(b.Payload.Length <= 1000, $"{b.Payload.Length} bytes"));
         Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), copies.SelectMany(b => b.Records).Select(r => KeyedLogCleaner.OriginalOffset(r, -1)));
@@ -102,7 +103,7 @@ public class OffsetsCleaningTests
         var cleaner = new KeyedLogCleaner();
         cleaner.Add(new RecordBatch(0, 0, -1, -1, new[] { new Record(null, new byte[] { 1 }, 0, Record.NoHeaders) }), 0, 1);
         Assert.Equal(1, cleaner.KeylessDropped);
-        Assert.Empty(cleaner.Copies(1000));
+        Assert.Empty(cleaner.Copies(1000, dropTombstones: false));
     }
 
     [Theory]
@@ -133,6 +134,25 @@ public class OffsetsCleaningTests
         var twice = Clean(cleaned, end, new[] { Batch(end, Commit("x", A, 1)) });
         Assert.Equal(end, twice[0].BaseOffset);
         foreach (var group in new[] { "g", "h" }) AssertSameGroup(Fold(group, whole), Fold(group, twice, twice[0].BaseOffset));
+    }
+
+    [Fact]
+    public void A_pass_that_stops_short_of_older_copies_keeps_tombstones()
+    {
+        var log = History();
+        // Pass 1 folds [0, 9) while g/A is reset away at offset 11: its copy of g/A (20) lands after the tombstone.
+        var meanwhile = new[] { Batch(11, Commit("g", A, null)) };
+        var cleaned = Clean(log, 9, meanwhile);
+        var whole = log.Concat(meanwhile).ToList();
+        // Pass 2 folds [9, 12): the tombstone, but not the copies after it. It copies the tombstone forward.
+        var partial = Clean(cleaned, 12, dropTombstones: false);
+        Assert.Null(Fold("g", partial, 12).Find(A));
+        AssertSameGroup(Fold("g", whole), Fold("g", partial, 12));
+        // Dropped there, the older copy's value would come back: only a pass through every older copy drops tombstones.
+        Assert.Equal(20, Fold("g", Clean(cleaned, 12, dropTombstones: true), 12).Find(A)!.Offset);
+        var full = Clean(partial, partial[^1].NextOffset, new[] { Batch(partial[^1].NextOffset, Commit("x", A, 1)) });
+        AssertSameGroup(Fold("g", whole), Fold("g", full, full[0].BaseOffset));
+        Assert.DoesNotContain(full.SelectMany(b => b.Records), r => r.Value is null);
     }
 
     [Fact]
