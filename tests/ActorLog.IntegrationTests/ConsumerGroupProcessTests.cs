@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ActorLog.Client;
 using ActorLog.Common;
+using ActorLog.Gateway;
 using ActorLog.Groups;
 using ActorLog.IntegrationTests.Infrastructure;
 using Xunit;
@@ -12,7 +13,8 @@ namespace ActorLog.IntegrationTests;
 /// A consumer group across processes: three brokers, two `actorlog consume --group` processes and an
 /// `actorlog produce` process fed while it runs. One consumer is killed -9, then the broker coordinating the
 /// group. Every acknowledged record must be printed by some consumer (at least once), the group's committed
-/// offsets, watched all along, must never go backwards, and the lag must come back to 0.
+/// offsets, watched all along, must never go backwards, and the lag must come back to 0. The brokers clean the offsets
+/// topic after every 256 bytes of commits (decision 33), so the coordinator that takes over loads the group from a cleaned log.
 /// </summary>
 [Collection(ProcessCollection.Name)]
 public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
@@ -24,7 +26,9 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task The_group_reads_everything_across_a_killed_consumer_and_a_killed_coordinator()
     {
-        await using var cluster = new ProcessCluster(3, output);
+        string? config = null;
+        await using var cluster = new ProcessCluster(3, output, _ => new[] { "--config", config! });
+        config = cluster.WriteFile("cleaning.conf", "actorlog.groups.offsets-cleaning-min-bytes = 256B\n");
         await cluster.StartAllAsync();
         var create = await cluster.RunAsync(null, "topics", "create", Topic, "--partitions", $"{Partitions}", "--replication-factor", "3",
             "--min-insync-replicas", "2");
@@ -74,7 +78,13 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
             output.WriteLine($"consumer-2 owned every partition {Environment.TickCount64 - killedAt} ms after consumer-1 was killed (session timeout 10 s)");
 
             var coordinatorBroker = await CoordinatorBrokerAsync(client);
-            output.WriteLine($"killing broker {coordinatorBroker}, which coordinates group {Group}");
+            var cleanedTo = await Eventually.Value(async () =>
+            {
+                var logStart = (await OffsetsPartitionAsync(client)).LogStartOffset;
+                Assert.True(logStart > 0, "the group's offsets partition is not cleaned yet");
+                return logStart;
+            }, TimeSpan.FromSeconds(60));
+            output.WriteLine($"killing broker {coordinatorBroker}, which coordinates group {Group} (its offsets log cleaned up to {cleanedTo})");
             cluster.Nodes[coordinatorBroker - 1]!.Kill();
             coordinatorKilledAt = Environment.TickCount64;
             for (var i = 0; i < 20; i++) { await ProduceAsync(100); await Task.Delay(100); }
@@ -139,10 +149,14 @@ public sealed class ConsumerGroupProcessTests(ITestOutputHelper output)
         await consumer2.StopAsync(TimeSpan.FromSeconds(30));
     }
 
-    private static async Task<int> CoordinatorBrokerAsync(ActorLogClient client)
+    private static async Task<int> CoordinatorBrokerAsync(ActorLogClient client) => (await OffsetsPartitionAsync(client)).Leader;
+
+    /// <summary>The group's partition of __consumer_offsets as described.</summary>
+    private static async Task<GatewayProtocol.PartitionDescription> OffsetsPartitionAsync(ActorLogClient client)
     {
-        var offsetsPartition = OffsetsTopic.PartitionFor(Group, (await client.DescribeTopicAsync(OffsetsTopic.Name)).Partitions.Count);
-        return (await client.DescribeTopicAsync(OffsetsTopic.Name)).Partitions.Single(p => p.Partition == offsetsPartition).Leader;
+        var described = await client.DescribeTopicAsync(OffsetsTopic.Name);
+        var offsetsPartition = OffsetsTopic.PartitionFor(Group, described.Partitions.Count);
+        return described.Partitions.Single(p => p.Partition == offsetsPartition);
     }
 
     private static IEnumerable<(int Partition, long Offset, string Value)> Consumed(CliProcess consumer) =>
