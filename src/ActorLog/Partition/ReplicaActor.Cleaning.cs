@@ -55,10 +55,12 @@ public sealed partial class ReplicaActor
         if (_cleaner is not null || _leader is null || _logStartInFlight || !CleansOffsets || NowMs < _cleanNotBeforeMs) return;
         var live = _liveBytesAfterCleaning;
         if (_partitionLog.SizeInBytes - live < Math.Max(_settings.OffsetsCleaningMinBytes, live)) return;
+        // Its copies go with acks=all: with too few in-sync replicas they would be refused after the whole read.
+        if (_leader.InSyncReplicas.Count < _config!.MinInsyncReplicas) return;
         var (from, to) = (_partitionLog.LogStartOffset, CleanableEnd());
         if (to <= from) return;
         var dropTombstones = to >= _copiesEnd;
-        var maxBatchBytes = Math.Min(_config!.MaxMessageBytes, _settings.MaxMessageBytes);
+        var maxBatchBytes = Math.Min(_config.MaxMessageBytes, _settings.MaxMessageBytes);
         _log.Info("{0}: cleaning offsets {1}..{2} ({3} bytes in the log, {4} live after the last pass{5})", _tp, from, to - 1,
             _partitionLog.SizeInBytes, live, dropTombstones ? "" : "; tombstones kept: older copies lie past this pass");
         _cleaner = Context.ActorOf(OffsetsCleaner.Props(_tp, _leaderEpoch, from, to, maxBatchBytes, dropTombstones, CopyTimeout),
