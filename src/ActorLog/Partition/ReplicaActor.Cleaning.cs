@@ -150,14 +150,15 @@ public sealed partial class ReplicaActor
     }
 
     /// <summary>
-    /// Moves this follower's start to its leader's once its own log reaches that far (a follower further behind catches
-    /// up first; one whose log ends below the leader's start starts over there when it subscribes).
+    /// Moves this follower's start to its leader's once its own log reaches past it (a follower further behind catches
+    /// up first; one whose log ends below the leader's start starts over there when it subscribes). Never to its log
+    /// end, as the leader never drops its newest batch: an emptied log would forget its leader epochs.
     /// </summary>
     private void FollowLeaderLogStart(long leaderStart)
     {
         _leaderLogStart = Math.Max(_leaderLogStart, leaderStart);
         if (_logStartInFlight || _leaderLogStart <= _leaderLogStartFollowed || _leaderLogStart <= _partitionLog.LogStartOffset
-            || _leaderLogStart > _partitionLog.LogEndOffset) return;
+            || _leaderLogStart >= _partitionLog.LogEndOffset) return;
         _leaderLogStartFollowed = _leaderLogStart;
         PersistLogStart(_leaderLogStart, $"following leader {_followedLeader}'s log start");
     }
