@@ -110,9 +110,10 @@ public static class BrokerHosting
 
         // Group coordinators: one shard per offsets partition, placed by the controller on that partition's leader.
         var groupSettings = GroupSettings.Create(system);
+        var offsetsLoader = system.ActorOf(OffsetsLoader.Props(replicaManager), OffsetsLoader.Name);
         var groupRegion = ClusterSharding.Get(system).Start(
             GroupCoordinator.TypeName,
-            groupId => GroupCoordinator.Props(groupId, groupSettings, settings.BrokerId, replicaManager, region),
+            groupId => GroupCoordinator.Props(groupId, groupSettings, settings.BrokerId, replicaManager, offsetsLoader, region),
             ClusterShardingSettings.Create(system).WithRole(BrokerDirectory.BrokerRole),
             new GroupMessageExtractor(groupSettings.OffsetsTopicPartitions),
             new ExternalShardAllocationStrategy(system, GroupCoordinator.TypeName),

@@ -18,8 +18,8 @@ namespace ActorLog.Tests.Groups;
 
 /// <summary>
 /// One coordinator on a one-node cluster, its broker's replica played by a probe: the leadership check on every
-/// request, loading from the offsets partition, commits answered only after the acks=all write, reload on a new
-/// leader epoch.
+/// request, loading from the offsets partition (through the broker's offsets loader), commits answered only after the
+/// acks=all write, reload on a new leader epoch.
 /// </summary>
 public sealed class GroupCoordinatorActorSpec : Akka.TestKit.Xunit2.TestKit
 {
@@ -49,7 +49,8 @@ public sealed class GroupCoordinatorActorSpec : Akka.TestKit.Xunit2.TestKit
             new LWWRegister<ClusterMetadata>(self, ClusterMetadata.Empty), WriteLocal.Instance, r => r.WithValue(self, metadata)),
             TimeSpan.FromSeconds(5)).Wait();
         _replica = CreateTestProbe();
-        _coordinator = Sys.ActorOf(GroupCoordinator.Props(Group, GroupSettings.Default, 1, _replica.Ref, CreateTestProbe().Ref));
+        var loader = Sys.ActorOf(OffsetsLoader.Props(_replica.Ref));
+        _coordinator = Sys.ActorOf(GroupCoordinator.Props(Group, GroupSettings.Default, 1, _replica.Ref, loader, CreateTestProbe().Ref));
     }
 
     private void ReplicaIs(string role, int epoch, long logEnd)

@@ -36,6 +36,7 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
     private readonly GroupSettings _settings;
     private readonly int _brokerId;
     private readonly IActorRef _replicaManager;
+    private readonly IActorRef _offsetsLoader;
     private readonly IActorRef _partitionRegion;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -50,8 +51,10 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
     /// <summary>The request being handled and who asked.</summary>
     private (IGroupMessage Request, IActorRef ReplyTo)? _current;
 
-    public GroupCoordinator(string groupId, GroupSettings settings, int brokerId, IActorRef replicaManager, IActorRef partitionRegion)
+    public GroupCoordinator(string groupId, GroupSettings settings, int brokerId, IActorRef replicaManager, IActorRef offsetsLoader,
+        IActorRef partitionRegion)
     {
+        _offsetsLoader = offsetsLoader;
         _groupId = groupId;
         _offsetsPartition = OffsetsTopic.TopicPartitionFor(groupId, settings.OffsetsTopicPartitions);
         _settings = settings;
@@ -63,8 +66,9 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
         Become(Ready);
     }
 
-    public static Props Props(string groupId, GroupSettings settings, int brokerId, IActorRef replicaManager, IActorRef partitionRegion) =>
-        Akka.Actor.Props.Create(() => new GroupCoordinator(groupId, settings, brokerId, replicaManager, partitionRegion));
+    public static Props Props(string groupId, GroupSettings settings, int brokerId, IActorRef replicaManager, IActorRef offsetsLoader,
+        IActorRef partitionRegion) =>
+        Akka.Actor.Props.Create(() => new GroupCoordinator(groupId, settings, brokerId, replicaManager, offsetsLoader, partitionRegion));
 
     public IStash Stash { get; set; } = null!;
 
@@ -96,7 +100,7 @@ public sealed partial class GroupCoordinator : ReceiveActor, IWithUnboundedStash
         ReceiveMetadata();
         // Late answers of an abandoned load or check.
         Receive<PartitionProtocol.PartitionState>(_ => { });
-        Receive<PartitionProtocol.FetchResult>(_ => { });
+        Receive<OffsetsLoader.Loaded>(_ => { });
     }
 
     private void CheckingLeadership()

@@ -59,6 +59,15 @@ public sealed class GroupOffsets(string groupId)
         return batches.Count == 0 ? from : Math.Max(from, batches[^1].NextOffset);
     }
 
+    /// <summary>An independent copy (the offsets loader keeps folding its own while a coordinator changes this one).</summary>
+    public GroupOffsets Copy()
+    {
+        var copy = new GroupOffsets(GroupId) { GroupRecorded = GroupRecorded, _groupVersion = _groupVersion };
+        foreach (var (tp, value) in _offsets) copy._offsets[tp] = value;
+        foreach (var (tp, version) in _versions) copy._versions[tp] = version;
+        return copy;
+    }
+
     public OffsetValue? Find(TopicPartition tp) => _offsets.GetValueOrDefault(tp);
 
     /// <summary>The records that delete the group: a tombstone for every offset and for the group record.</summary>
