@@ -13,9 +13,9 @@ namespace ActorLog.Groups.Coordinator;
 /// offsets. Before it, every coordinator read the whole partition itself, so loading N groups of a partition read
 /// it N times (50 concurrent loads of a 35 MB partition never finished; bench/RESULTS.md, session 13). A new leader
 /// epoch folds the log again from its start, and so does a log start that moved past the fold (the offsets topic's
-/// cleaning, decision 33).
+/// cleaning, decision 33). Folds no load used for 5 minutes are dropped.
 /// </summary>
-public sealed class OffsetsLoader : ReceiveActor
+public sealed class OffsetsLoader : ReceiveActor, IWithTimers
 {
     public const string Name = "offsets-loader";
 
@@ -23,6 +23,17 @@ public sealed class OffsetsLoader : ReceiveActor
     private const int ReadBytes = 1024 * 1024;
 
     private static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A fold no load asked for this long is dropped: loads come in bursts (a failover loads every group of a partition at
+    /// once), and the broker may no longer lead the partition. A later load reads the (cleaned) partition again.
+    /// </summary>
+    private static readonly TimeSpan IdleExpiry = TimeSpan.FromMinutes(5);
+
+    private sealed record ExpiryTick
+    {
+        public static readonly ExpiryTick Instance = new();
+    }
 
     /// <summary>A load that has not reached its log end by then answers CoordinatorLoadInProgress (retriable).</summary>
     public static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(10);
@@ -41,15 +52,17 @@ public sealed class OffsetsLoader : ReceiveActor
     private sealed class Fold
     {
         public int LeaderEpoch = -1;
+        public long LastLoadMs = Environment.TickCount64;
         public int Generation;
         public long Next;
         public bool Reading;
         public readonly Dictionary<string, GroupOffsets> Groups = new(StringComparer.Ordinal);
         public readonly List<Waiter> Waiting = new();
 
-        public void StartOver(long from)
+        /// <summary>Folds anew from <paramref name="from"/>; reads of the old fold (their generation, unique in the loader) are dropped.</summary>
+        public void StartOver(long from, int generation)
         {
-            Generation++;
+            Generation = generation;
             Groups.Clear();
             Next = from;
             Reading = false;
@@ -58,13 +71,23 @@ public sealed class OffsetsLoader : ReceiveActor
 
     private readonly IActorRef _replicaManager;
     private readonly Dictionary<TopicPartition, Fold> _folds = new();
+    private int _generations;
 
     public OffsetsLoader(IActorRef replicaManager)
     {
         _replicaManager = replicaManager;
         Receive<Load>(OnLoad);
         Receive<Read>(OnRead);
+        Receive<ExpiryTick>(_ =>
+        {
+            foreach (var (tp, fold) in _folds.Where(f => f.Value.Waiting.Count == 0 && NowMs - f.Value.LastLoadMs > IdleExpiry.TotalMilliseconds).ToList())
+                _folds.Remove(tp);
+        });
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() => Timers.StartPeriodicTimer(nameof(ExpiryTick), ExpiryTick.Instance, IdleExpiry / 5);
 
     public static Props Props(IActorRef replicaManager) => Akka.Actor.Props.Create(() => new OffsetsLoader(replicaManager));
 
@@ -73,6 +96,7 @@ public sealed class OffsetsLoader : ReceiveActor
     private void OnLoad(Load load)
     {
         if (!_folds.TryGetValue(load.Partition, out var fold)) _folds[load.Partition] = fold = new Fold();
+        fold.LastLoadMs = NowMs;
         if (load.LeaderEpoch < fold.LeaderEpoch)
         {
             Sender.Tell(new Loaded(load.GroupId, load.LeaderEpoch, null, new ErrorInfo(ErrorCode.NotCoordinator,
@@ -84,7 +108,7 @@ public sealed class OffsetsLoader : ReceiveActor
             // Another leader may have written what this broker's log never had: fold everything again.
             Fail(fold, new ErrorInfo(ErrorCode.NotCoordinator, $"{load.Partition} moved to leader epoch {load.LeaderEpoch} while loading"));
             fold.LeaderEpoch = load.LeaderEpoch;
-            fold.StartOver(0);
+            fold.StartOver(0, ++_generations);
         }
         fold.Waiting.Add(new Waiter(load, Sender, NowMs));
         AnswerOrRead(load.Partition, fold);
@@ -97,7 +121,7 @@ public sealed class OffsetsLoader : ReceiveActor
         if (read.Result is { Error: { Code: ErrorCode.OffsetOutOfRange } } outOfRange && outOfRange.LogStartOffset > read.From)
         {
             // The log's cleaning moved its start past this fold: what is left (and its copies) says everything.
-            fold.StartOver(outOfRange.LogStartOffset);
+            fold.StartOver(outOfRange.LogStartOffset, ++_generations);
             AnswerOrRead(read.Partition, fold);
             return;
         }
