@@ -25,6 +25,8 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
 
     private sealed record GatewayResolved(int BrokerId, IActorRef? Gateway);
 
+    private sealed record BootstrapResolved(string Address, IActorRef? Gateway);
+
     private sealed record RetryTick
     {
         public static readonly RetryTick Instance = new();
@@ -76,11 +78,20 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         Receive<RefreshMetadata>(_ => { _metadataWaiters.Add(Sender); StartRefresh(); });
         Receive<MetadataArrived>(OnMetadata);
         Receive<GatewayResolved>(OnGatewayResolved);
+        Receive<BootstrapResolved>(OnBootstrapResolved);
         Receive<GetRoute>(OnGetRoute);
         Receive<GatewayFailed>(f => { ForgetGateway(f.Gateway); StartRefresh(); });
         Receive<DisassociatedEvent>(e => OnConnectionLost(e.RemoteAddress));
-        Receive<GetAnyGateway>(_ => Sender.Tell(AnyGateway() ?? (object)new Status.Failure(
-            new ActorLogException(ErrorCode.BrokerNotAvailable, "No broker is reachable"))));
+        Receive<GetAnyGateway>(_ =>
+        {
+            if (AnyGateway() is { } gateway)
+            {
+                Sender.Tell(gateway);
+                return;
+            }
+            Rediscover();
+            Sender.Tell(new Status.Failure(new ActorLogException(ErrorCode.BrokerNotAvailable, "No broker is reachable")));
+        });
         Receive<DescribeState>(_ => Sender.Tell(Describe()));
         Receive<RetryTick>(_ =>
         {
@@ -155,6 +166,7 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         var gateway = AnyGateway();
         if (gateway is null)
         {
+            Rediscover();
             FailWaiting(new ErrorInfo(ErrorCode.BrokerNotAvailable, $"No broker of {string.Join(",", _bootstrap)} is reachable"));
             return;
         }
@@ -176,6 +188,7 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
             else
             {
                 ResolveAll();
+                Rediscover();
                 FailWaiting(new ErrorInfo(ErrorCode.BrokerNotAvailable, $"No broker answered a metadata request: {arrived.Failure?.Message}"));
             }
             return;
@@ -215,6 +228,36 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
                 .ResolveOne(_settings.ConnectTimeout)
                 .PipeTo(Self, success: r => new GatewayResolved(id, r), failure: _ => new GatewayResolved(id, null));
         }
+    }
+
+    /// <summary>Addresses being resolved by <see cref="Rediscover"/>.</summary>
+    private readonly HashSet<string> _rediscovering = new();
+
+    /// <summary>
+    /// No gateway is left: every broker known timed out or went away (all restarting, or Akka.Remote gating their
+    /// addresses after a failed association), or the last metadata listed none of them up. Nothing else would look
+    /// for one again, so the client resolves the gateway of every bootstrap address and every broker it has known, and
+    /// takes the first that answers as its way back in; the refreshes that follow find the rest. Called again at each
+    /// refresh that finds no gateway (one resolution per address at a time).
+    /// </summary>
+    private void Rediscover()
+    {
+        foreach (var address in _bootstrap.Concat(_metadata.Brokers.Select(b => $"{b.Host}:{b.Port}")).Distinct())
+        {
+            if (!_rediscovering.Add(address)) continue;
+            Context.ActorSelection($"akka.tcp://actorlog@{address}/user/{GatewayActor.Name}")
+                .ResolveOne(_settings.ConnectTimeout)
+                .PipeTo(Self, success: r => new BootstrapResolved(address, r), failure: _ => new BootstrapResolved(address, null));
+        }
+    }
+
+    private void OnBootstrapResolved(BootstrapResolved resolved)
+    {
+        _rediscovering.Remove(resolved.Address);
+        if (resolved.Gateway is null || AnyGateway() is not null) return;
+        _log.Info("Broker at {0} answers again; refreshing the metadata through it", resolved.Address);
+        _bootstrapGateway = resolved.Gateway;
+        StartRefresh();
     }
 
     private void OnGatewayResolved(GatewayResolved resolved)
