@@ -8,9 +8,10 @@ using Microsoft.Data.Sqlite;
 namespace ActorLog.Hosting;
 
 /// <summary>
-/// The SQLite log store's connection settings. SQLite keeps <c>PRAGMA synchronous</c> per connection (there is no
-/// connection-string keyword for it), and Akka.Persistence.Sql opens a connection per journal write, so the pragma
-/// is set by a linq2db interceptor on every connection the journal opens, handed to the plugin as its DataOptions.
+/// The SQLite log store's connection settings. SQLite keeps <c>PRAGMA synchronous</c> and <c>busy_timeout</c> per
+/// connection (there are no connection-string keywords for them), and Akka.Persistence.Sql opens a connection per
+/// journal write, so the pragmas are set by a linq2db interceptor on every connection its journal, snapshot store
+/// and query journal open, handed to each plugin as its DataOptions.
 /// </summary>
 public static class SqliteJournal
 {
@@ -18,6 +19,18 @@ public static class SqliteJournal
 
     /// <summary>The journal's plugin id (its HOCON path), under which Akka.Persistence.Sql looks for DataOptions.</summary>
     public const string JournalPluginId = "akka.persistence.journal.sql";
+
+    /// <summary>Every plugin that opens connections to the file: the journal, the snapshot store and the query journal.</summary>
+    public static readonly IReadOnlyList<string> PluginIds = [JournalPluginId, "akka.persistence.snapshot-store.sql", "akka.persistence.query.journal.sql"];
+
+    /// <summary>
+    /// How long SQLite itself waits for another connection's write to the file to finish. The file has one writer at a
+    /// time, and the snapshot store and retention's deletes write beside the journal. Without a busy timeout SQLite
+    /// answers SQLITE_BUSY at once and Microsoft.Data.Sqlite retries only after sleeping 150 ms: every index snapshot
+    /// stalled its partition's journal writes for 150 ms (bench/RESULTS.md, session 14). SQLite's own wait polls
+    /// within milliseconds; past this bound Microsoft.Data.Sqlite's retries go on to the command timeout.
+    /// </summary>
+    public const int BusyTimeoutMs = 10_000;
 
     public static readonly IReadOnlyList<string> SynchronousModes = ["off", "normal", "full", "extra"];
 
@@ -32,25 +45,25 @@ public static class SqliteJournal
                 $"actorlog.storage.sqlite-synchronous must be one of {string.Join(", ", SynchronousModes)}, got '{value}'");
     }
 
-    /// <summary>The journal's DataOptions: the same provider and file as its HOCON settings, plus the pragma.</summary>
+    /// <summary>The plugins' DataOptions: the same provider and file as their HOCON settings, plus the pragmas.</summary>
     public static MultiDataOptionsSetup Setup(string dataDir, string synchronous)
     {
         var options = new DataOptions()
             .UseConnectionString("SQLite.MS", ConnectionString(dataDir))
-            .UseInterceptor(new SynchronousPragma(ParseSynchronous(synchronous)));
+            .UseInterceptor(new ConnectionPragmas(ParseSynchronous(synchronous)));
         var setup = new MultiDataOptionsSetup();
-        setup.AddDataOptions(JournalPluginId, options);
+        foreach (var pluginId in PluginIds) setup.AddDataOptions(pluginId, options);
         return setup;
     }
 
     /// <summary>
-    /// Sets the pragma on each native SQLite connection once. Microsoft.Data.Sqlite pools native handles, and a
-    /// pooled handle keeps its pragma, so running the statement at every open (every journal write) was an extra
+    /// Sets the pragmas on each native SQLite connection once. Microsoft.Data.Sqlite pools native handles, and a
+    /// pooled handle keeps its pragmas, so running the statement at every open (every journal write) was an extra
     /// statement per write for nothing.
     /// </summary>
-    private sealed class SynchronousPragma(string mode) : ConnectionInterceptor
+    private sealed class ConnectionPragmas(string mode) : ConnectionInterceptor
     {
-        private readonly string _sql = $"PRAGMA synchronous = {mode};";
+        private readonly string _sql = $"PRAGMA synchronous = {mode}; PRAGMA busy_timeout = {BusyTimeoutMs};";
         private readonly ConditionalWeakTable<object, object> _configured = new();
 
         public override void ConnectionOpened(ConnectionEventData eventData, DbConnection connection)

@@ -54,6 +54,22 @@ public sealed class SqliteJournalTests : IDisposable
     }
 
     [Fact]
+    public void Every_plugin_on_the_file_waits_inside_SQLite_for_another_writer()
+    {
+        // Without a busy timeout a write that meets the snapshot store's (or a retention delete's) transaction fails
+        // with SQLITE_BUSY at once and Microsoft.Data.Sqlite sleeps 150 ms before it tries again.
+        var setup = SqliteJournal.Setup(_dir, "normal");
+        Assert.Equal(3, SqliteJournal.PluginIds.Count);
+        foreach (var pluginId in SqliteJournal.PluginIds)
+        {
+            Assert.True(setup.TryGetDataOptionsFor(pluginId, out var options), pluginId);
+            using var db = new DataConnection(options!);
+            Assert.Equal((long)SqliteJournal.BusyTimeoutMs, db.Execute<long>("PRAGMA busy_timeout;"));
+            Assert.Equal(1L, db.Execute<long>("PRAGMA synchronous;"));
+        }
+    }
+
+    [Fact]
     public void The_journal_writes_the_file_in_the_data_dir()
     {
         SynchronousSeenByTheJournal("normal");
