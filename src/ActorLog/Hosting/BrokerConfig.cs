@@ -1,5 +1,4 @@
 using Akka.Configuration;
-using Microsoft.Data.Sqlite;
 using ActorLog.Broker;
 using ActorLog.Configuration;
 
@@ -113,14 +112,16 @@ public static class BrokerConfig
         {
             case "sqlite":
                 var cs = Quote(SqliteJournal.ConnectionString(dataDir));
+                var snapshots = Quote(SqliteJournal.SnapshotConnectionString(dataDir));
                 SqliteJournal.ParseSynchronous(actorlog.GetString("storage.sqlite-synchronous", "normal"));
                 // SQLite has one writer per file: concurrent journal transactions would only wait on its lock.
                 // Parameters, not SQL literals, for multi-row inserts: a batch payload inlined as hex text costs
                 // more CPU to build and to parse than the write itself. A fresh data connection per write instead
-                // of a clone measured +14% RF 3 acks=all throughput here (bench/RESULTS.md).
+                // of a clone measured +14% RF 3 acks=all throughput here (bench/RESULTS.md). The index snapshots have a
+                // file of their own: writing one never holds the journal's writer (decision 35).
                 return $"akka.persistence.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs}, parallelism = 1, prefer-parameters-on-multirow-insert = true, use-clone-connection = false }}\n" +
                        $"akka.persistence.query.journal.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}\n" +
-                       $"akka.persistence.snapshot-store.sql {{ provider-name = \"SQLite.MS\", connection-string = {cs} }}";
+                       $"akka.persistence.snapshot-store.sql {{ provider-name = \"SQLite.MS\", connection-string = {snapshots} }}";
             case "postgresql":
                 var connectionString = actorlog.GetString("storage.postgresql-connection-string", "");
                 if (string.IsNullOrWhiteSpace(connectionString)) throw new BrokerConfigException("storage.provider = postgresql needs storage.postgresql-connection-string");
@@ -165,11 +166,7 @@ public static class BrokerConfig
                 actorlog.GetString("storage.postgresql-schema"), actorlog.GetInt("broker-id"));
             return;
         }
-        using var connection = new SqliteConnection(SqliteJournal.ConnectionString(dataDir));
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;";
-        command.ExecuteNonQuery();
+        SqliteFiles.Prepare(dataDir);
     }
 
     private static Config Overrides(BrokerOptions o, IReadOnlyDictionary<string, string?> env)

@@ -8,33 +8,44 @@ using Microsoft.Data.Sqlite;
 namespace ActorLog.Hosting;
 
 /// <summary>
-/// The SQLite log store's connection settings. SQLite keeps <c>PRAGMA synchronous</c> and <c>busy_timeout</c> per
-/// connection (there are no connection-string keywords for them), and Akka.Persistence.Sql opens a connection per
-/// journal write, so the pragmas are set by a linq2db interceptor on every connection its journal, snapshot store
-/// and query journal open, handed to each plugin as its DataOptions.
+/// The SQLite log store's files and connection settings. The journal (the log) is <see cref="FileName"/>; the index
+/// snapshots of decision 30 are <see cref="SnapshotFileName"/>, a file of their own so that writing one never holds
+/// the journal's writer (decision 35). SQLite keeps <c>PRAGMA synchronous</c> and <c>busy_timeout</c> per connection
+/// (there are no connection-string keywords for them), and Akka.Persistence.Sql opens a connection per journal write,
+/// so the pragmas are set by a linq2db interceptor on every connection its journal, snapshot store and query journal
+/// open, handed to each plugin as its DataOptions.
 /// </summary>
 public static class SqliteJournal
 {
     public const string FileName = "actorlog.db";
 
+    public const string SnapshotFileName = "snapshots.db";
+
     /// <summary>The journal's plugin id (its HOCON path), under which Akka.Persistence.Sql looks for DataOptions.</summary>
     public const string JournalPluginId = "akka.persistence.journal.sql";
 
-    /// <summary>Every plugin that opens connections to the file: the journal, the snapshot store and the query journal.</summary>
-    public static readonly IReadOnlyList<string> PluginIds = [JournalPluginId, "akka.persistence.snapshot-store.sql", "akka.persistence.query.journal.sql"];
+    public const string SnapshotPluginId = "akka.persistence.snapshot-store.sql";
+
+    public const string QueryPluginId = "akka.persistence.query.journal.sql";
+
+    /// <summary>Every plugin that opens connections to the store's files.</summary>
+    public static readonly IReadOnlyList<string> PluginIds = [JournalPluginId, SnapshotPluginId, QueryPluginId];
 
     /// <summary>
-    /// How long SQLite itself waits for another connection's write to the file to finish. The file has one writer at a
-    /// time, and the snapshot store and retention's deletes write beside the journal. Without a busy timeout SQLite
-    /// answers SQLITE_BUSY at once and Microsoft.Data.Sqlite retries only after sleeping 150 ms: every index snapshot
-    /// stalled its partition's journal writes for 150 ms (bench/RESULTS.md, session 14). SQLite's own wait polls
-    /// within milliseconds; past this bound Microsoft.Data.Sqlite's retries go on to the command timeout.
+    /// How long SQLite itself waits for another connection's write to a file to finish. A file has one writer at a
+    /// time, and the journal's deletes (retention, cleaning) write beside its appends. Without a busy timeout SQLite
+    /// answers SQLITE_BUSY at once and Microsoft.Data.Sqlite retries only after sleeping 150 ms: when the snapshots
+    /// shared the journal's file, every index snapshot stalled its partition's journal writes for 150 ms
+    /// (bench/RESULTS.md, session 14). SQLite's own wait polls within milliseconds; past this bound
+    /// Microsoft.Data.Sqlite's retries go on to the command timeout.
     /// </summary>
     public const int BusyTimeoutMs = 10_000;
 
     public static readonly IReadOnlyList<string> SynchronousModes = ["off", "normal", "full", "extra"];
 
     public static string ConnectionString(string dataDir) => $"Data Source={Path.Combine(dataDir, FileName)}";
+
+    public static string SnapshotConnectionString(string dataDir) => $"Data Source={Path.Combine(dataDir, SnapshotFileName)}";
 
     /// <summary>The mode as SQLite spells it, or a <see cref="BrokerConfigException"/> naming the allowed ones.</summary>
     public static string ParseSynchronous(string value)
@@ -45,14 +56,16 @@ public static class SqliteJournal
                 $"actorlog.storage.sqlite-synchronous must be one of {string.Join(", ", SynchronousModes)}, got '{value}'");
     }
 
-    /// <summary>The plugins' DataOptions: the same provider and file as their HOCON settings, plus the pragmas.</summary>
+    /// <summary>The plugins' DataOptions: the same provider and files as their HOCON settings, plus the pragmas.</summary>
     public static MultiDataOptionsSetup Setup(string dataDir, string synchronous)
     {
-        var options = new DataOptions()
-            .UseConnectionString("SQLite.MS", ConnectionString(dataDir))
-            .UseInterceptor(new ConnectionPragmas(ParseSynchronous(synchronous)));
+        var pragmas = new ConnectionPragmas(ParseSynchronous(synchronous));
+        DataOptions On(string connectionString) => new DataOptions().UseConnectionString("SQLite.MS", connectionString).UseInterceptor(pragmas);
+        var log = On(ConnectionString(dataDir));
         var setup = new MultiDataOptionsSetup();
-        foreach (var pluginId in PluginIds) setup.AddDataOptions(pluginId, options);
+        setup.AddDataOptions(JournalPluginId, log);
+        setup.AddDataOptions(QueryPluginId, log);
+        setup.AddDataOptions(SnapshotPluginId, On(SnapshotConnectionString(dataDir)));
         return setup;
     }
 

@@ -129,8 +129,10 @@ public sealed class BrokerConfigTests : IDisposable
     {
         var dataDir = Path.Combine(_dir, "my \"odd\" dir");
         var c = BrokerConfig.Build(new BrokerOptions { DataDir = dataDir }, NoEnv);
-        var expected = $"Data Source={Path.Combine(dataDir, "actorlog.db")}";
-        foreach (var section in new[] { "akka.persistence.journal.sql", "akka.persistence.query.journal.sql", "akka.persistence.snapshot-store.sql" })
+        var log = $"Data Source={Path.Combine(dataDir, "actorlog.db")}";
+        var snapshots = $"Data Source={Path.Combine(dataDir, "snapshots.db")}";
+        foreach (var (section, expected) in new[] { ("akka.persistence.journal.sql", log), ("akka.persistence.query.journal.sql", log),
+                     ("akka.persistence.snapshot-store.sql", snapshots) })
         {
             Assert.Equal(expected, c.GetString($"{section}.connection-string"));
             Assert.Equal("SQLite.MS", c.GetString($"{section}.provider-name"));
@@ -349,14 +351,53 @@ public sealed class BrokerConfigTests : IDisposable
     {
         var dataDir = Path.Combine(_dir, "nested", "broker-5");
         BrokerConfig.PrepareStorage(BrokerConfig.Build(new BrokerOptions { DataDir = dataDir }, NoEnv));
-        var db = Path.Combine(dataDir, "actorlog.db");
-        Assert.True(File.Exists(db));
         Assert.Empty(Directory.GetFiles(dataDir, ".write-test-*"));
-        using var connection = new SqliteConnection($"Data Source={db}");
+        foreach (var file in new[] { "actorlog.db", "snapshots.db" })
+        {
+            var db = Path.Combine(dataDir, file);
+            Assert.True(File.Exists(db), file);
+            using var connection = new SqliteConnection($"Data Source={db}");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode;";
+            Assert.Equal("wal", (string?)command.ExecuteScalar());
+        }
+    }
+
+    [Fact]
+    public void PrepareStorage_moves_snapshots_an_older_broker_kept_in_the_journal_file_to_the_snapshot_file()
+    {
+        var dataDir = Path.Combine(_dir, "upgraded");
+        Directory.CreateDirectory(dataDir);
+        var log = $"Data Source={Path.Combine(dataDir, "actorlog.db")}";
+        // The layout Akka.Persistence.Sql's auto-initialize made when snapshots shared the journal's file.
+        Sql(log, """
+            CREATE TABLE [snapshot] ([persistence_id] NVarChar(255) NOT NULL, [sequence_number] INTEGER NOT NULL,
+                [created] INTEGER NOT NULL, [snapshot] VarBinary NULL, [manifest] NVarChar(500) NULL, [serializer_id] INTEGER NULL,
+                CONSTRAINT [PK_snapshot] PRIMARY KEY ([persistence_id], [sequence_number]));
+            CREATE INDEX snapshot_sequence_number_idx ON snapshot (sequence_number);
+            INSERT INTO snapshot VALUES ('partition-t-0', 40, 1, x'0102', 'LI2', 9100), ('partition-t-1', 7, 2, x'03', 'LI2', 9100);
+            """);
+        var config = BrokerConfig.Build(new BrokerOptions { DataDir = dataDir }, NoEnv);
+        BrokerConfig.PrepareStorage(config);
+        BrokerConfig.PrepareStorage(config); // a second start copies nothing twice
+
+        var snapshots = $"Data Source={Path.Combine(dataDir, "snapshots.db")}";
+        Assert.Equal("partition-t-0 40 0102 LI2 9100; partition-t-1 7 03 LI2 9100", Sql(snapshots,
+            "SELECT group_concat(persistence_id || ' ' || sequence_number || ' ' || hex(snapshot) || ' ' || manifest || ' ' || serializer_id, '; ') FROM (SELECT * FROM snapshot ORDER BY persistence_id)"));
+        Assert.Equal("1", Sql(snapshots, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'snapshot_sequence_number_idx'"));
+        Assert.Equal("0", Sql(log, "SELECT count(*) FROM snapshot"));
+    }
+
+    private static string Sql(string connectionString, string sql)
+    {
+        using var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode;";
-        Assert.Equal("wal", (string?)command.ExecuteScalar());
+        command.CommandText = sql;
+        var result = Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        SqliteConnection.ClearPool(connection);
+        return result;
     }
 
     [Fact]

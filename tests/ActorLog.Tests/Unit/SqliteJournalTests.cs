@@ -69,11 +69,16 @@ public sealed class SqliteJournalTests : IDisposable
         }
     }
 
-    [Fact]
-    public void The_journal_writes_the_file_in_the_data_dir()
+    [Theory]
+    [InlineData(SqliteJournal.JournalPluginId, SqliteJournal.FileName)]
+    [InlineData(SqliteJournal.QueryPluginId, SqliteJournal.FileName)]
+    [InlineData(SqliteJournal.SnapshotPluginId, SqliteJournal.SnapshotFileName)]
+    public void Each_plugin_opens_its_file_in_the_data_dir(string pluginId, string file)
     {
-        SynchronousSeenByTheJournal("normal");
-        Assert.True(File.Exists(Path.Combine(_dir, SqliteJournal.FileName)));
+        // The snapshots have a file of their own, so writing one never holds the journal's writer.
+        Assert.True(SqliteJournal.Setup(_dir, "normal").TryGetDataOptionsFor(pluginId, out var options));
+        using var db = new DataConnection(options!);
+        Assert.Equal(Path.Combine(_dir, file), db.Query<string>("SELECT file FROM pragma_database_list WHERE name = 'main'").Single());
     }
 
     [Fact]
