@@ -114,6 +114,7 @@ public static class BrokerConfig
                 var cs = Quote(SqliteJournal.ConnectionString(dataDir));
                 var snapshots = Quote(SqliteJournal.SnapshotConnectionString(dataDir));
                 SqliteJournal.ParseSynchronous(actorlog.GetString("storage.sqlite-synchronous", "normal"));
+                SqliteCheckpointer.ReadInterval(actorlog);
                 // SQLite has one writer per file: concurrent journal transactions would only wait on its lock.
                 // Parameters, not SQL literals, for multi-row inserts: a batch payload inlined as hex text costs
                 // more CPU to build and to parse than the write itself. A fresh data connection per write instead

@@ -36,12 +36,18 @@ public static class BrokerHosting
 {
     public static IServiceCollection AddActorLogBroker(this IServiceCollection services, Config config)
     {
+        var actorlog = config.GetConfig("actorlog");
+        var sqlite = string.Equals(actorlog.GetString("storage.provider", "sqlite"), "sqlite", StringComparison.OrdinalIgnoreCase);
+        var dataDir = actorlog.GetString("data-dir");
+        var checkpoints = sqlite ? SqliteCheckpointer.ReadInterval(actorlog) : null;
+        if (checkpoints is { } interval)
+            services.AddHostedService(provider => new SqliteCheckpointer(SqliteJournal.ConnectionString(dataDir), interval,
+                provider.GetRequiredService<ILogger<SqliteCheckpointer>>()));
         services.AddAkka(BrokerConfig.SystemName, builder =>
         {
             builder.AddHocon(config, HoconAddMode.Prepend);
-            var actorlog = config.GetConfig("actorlog");
-            if (string.Equals(actorlog.GetString("storage.provider", "sqlite"), "sqlite", StringComparison.OrdinalIgnoreCase))
-                builder.AddSetup(SqliteJournal.Setup(actorlog.GetString("data-dir"), actorlog.GetString("storage.sqlite-synchronous", "normal")));
+            if (sqlite)
+                builder.AddSetup(SqliteJournal.Setup(dataDir, actorlog.GetString("storage.sqlite-synchronous", "normal"), checkpoints is not null));
             builder.WithActors((system, registry) => StartBrokerActors(system, registry));
         });
         return services;

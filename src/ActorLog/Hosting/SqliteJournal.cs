@@ -56,16 +56,20 @@ public static class SqliteJournal
                 $"actorlog.storage.sqlite-synchronous must be one of {string.Join(", ", SynchronousModes)}, got '{value}'");
     }
 
-    /// <summary>The plugins' DataOptions: the same provider and files as their HOCON settings, plus the pragmas.</summary>
-    public static MultiDataOptionsSetup Setup(string dataDir, string synchronous)
+    /// <summary>
+    /// The plugins' DataOptions: the same provider and files as their HOCON settings, plus the pragmas. With
+    /// <paramref name="checkpointer"/> the journal's connections leave checkpoints to <see cref="SqliteCheckpointer"/>.
+    /// </summary>
+    public static MultiDataOptionsSetup Setup(string dataDir, string synchronous, bool checkpointer = false)
     {
-        var pragmas = new ConnectionPragmas(ParseSynchronous(synchronous));
-        DataOptions On(string connectionString) => new DataOptions().UseConnectionString("SQLite.MS", connectionString).UseInterceptor(pragmas);
-        var log = On(ConnectionString(dataDir));
+        var mode = ParseSynchronous(synchronous);
+        DataOptions On(string connectionString, ConnectionPragmas pragmas) =>
+            new DataOptions().UseConnectionString("SQLite.MS", connectionString).UseInterceptor(pragmas);
+        var log = On(ConnectionString(dataDir), new ConnectionPragmas(mode, autoCheckpoint: !checkpointer));
         var setup = new MultiDataOptionsSetup();
         setup.AddDataOptions(JournalPluginId, log);
         setup.AddDataOptions(QueryPluginId, log);
-        setup.AddDataOptions(SnapshotPluginId, On(SnapshotConnectionString(dataDir)));
+        setup.AddDataOptions(SnapshotPluginId, On(SnapshotConnectionString(dataDir), new ConnectionPragmas(mode, autoCheckpoint: true)));
         return setup;
     }
 
@@ -74,9 +78,13 @@ public static class SqliteJournal
     /// pooled handle keeps its pragmas, so running the statement at every open (every journal write) was an extra
     /// statement per write for nothing.
     /// </summary>
-    private sealed class ConnectionPragmas(string mode) : ConnectionInterceptor
+    private sealed class ConnectionPragmas(string mode, bool autoCheckpoint) : ConnectionInterceptor
     {
-        private readonly string _sql = $"PRAGMA synchronous = {mode}; PRAGMA busy_timeout = {BusyTimeoutMs};";
+        /// <summary>SQLite's default: checkpoint on the connection whose commit takes the WAL past 1,000 pages.</summary>
+        private const int AutoCheckpointPages = 1000;
+
+        private readonly string _sql = $"PRAGMA synchronous = {mode}; PRAGMA busy_timeout = {BusyTimeoutMs}; " +
+                                       $"PRAGMA wal_autocheckpoint = {(autoCheckpoint ? AutoCheckpointPages : 0)};";
         private readonly ConditionalWeakTable<object, object> _configured = new();
 
         public override void ConnectionOpened(ConnectionEventData eventData, DbConnection connection)

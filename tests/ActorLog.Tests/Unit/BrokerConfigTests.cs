@@ -275,6 +275,8 @@ public sealed class BrokerConfigTests : IDisposable
     [InlineData("actorlog.topic-defaults.retention-bytes = lots", "retention-bytes")]
     [InlineData("actorlog.log.retention-check-interval = 0s", "retention-check-interval")]
     [InlineData("actorlog.groups.offsets-cleaning-min-bytes = sometimes", "offsets-cleaning-min-bytes")]
+    [InlineData("actorlog.storage.sqlite-checkpoint-interval = 0s", "sqlite-checkpoint-interval")]
+    [InlineData("actorlog.storage.sqlite-checkpoint-interval = often", "sqlite-checkpoint-interval")]
     public void Bad_settings_are_broker_config_errors_naming_the_setting(string text, string named)
     {
         var file = WriteFile("settings.conf", text);

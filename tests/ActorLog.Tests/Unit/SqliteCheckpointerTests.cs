@@ -1,0 +1,116 @@
+using Akka.Configuration;
+using LinqToDB.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using ActorLog.Hosting;
+using ActorLog.Tests.Infrastructure;
+using Xunit;
+
+namespace ActorLog.Tests.Unit;
+
+public sealed class SqliteCheckpointerTests : IDisposable
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+    private readonly string _dir = Directory.CreateTempSubdirectory("actorlog-checkpointer-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private const int Rows = 2000;
+
+    private string DbFile => Path.Combine(_dir, SqliteJournal.FileName);
+
+    [Theory]
+    [InlineData("", 100)]
+    [InlineData("actorlog.storage.sqlite-checkpoint-interval = 250ms", 250)]
+    [InlineData("actorlog.storage.sqlite-checkpoint-interval = off", -1)]
+    public void The_interval_is_a_duration_or_off(string hocon, int expectedMs)
+    {
+        var config = ConfigurationFactory.ParseString(hocon).WithFallback(ActorLog.Configuration.DefaultConfig.Load()).GetConfig("actorlog");
+        Assert.Equal(expectedMs < 0 ? null : TimeSpan.FromMilliseconds(expectedMs), SqliteCheckpointer.ReadInterval(config));
+    }
+
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(false, 1000)]
+    public void With_the_checkpointer_journal_connections_leave_checkpoints_to_it_and_snapshot_ones_keep_sqlites(bool checkpointer, long journalPages)
+    {
+        var setup = SqliteJournal.Setup(_dir, "normal", checkpointer);
+        foreach (var (pluginId, expected) in new[] { (SqliteJournal.JournalPluginId, journalPages), (SqliteJournal.QueryPluginId, journalPages),
+                     (SqliteJournal.SnapshotPluginId, 1000L) })
+        {
+            Assert.True(setup.TryGetDataOptionsFor(pluginId, out var options));
+            using var db = new DataConnection(options!);
+            Assert.Equal(expected, db.Execute<long>("PRAGMA wal_autocheckpoint;"));
+        }
+    }
+
+    [Fact]
+    public async Task It_copies_the_WAL_into_the_database_so_the_next_write_starts_the_WAL_over()
+    {
+        // A writer that never checkpoints, as the journal's connections with the checkpointer.
+        using var writer = Open();
+        Execute(writer, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (x BLOB);");
+        Insert(writer, rows: Rows);
+        Assert.True(new FileInfo(DbFile).Length < 64 * 1024, "without checkpoints the rows stay in the WAL");
+
+        var checkpointer = new SqliteCheckpointer(SqliteJournal.ConnectionString(_dir), TimeSpan.FromMilliseconds(20), NullLogger<SqliteCheckpointer>.Instance);
+        await checkpointer.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.Async(() =>
+            {
+                Assert.True(checkpointer.Passes >= 2);
+                Assert.True(new FileInfo(DbFile).Length > Rows * 4000L, "the rows were copied into the database file");
+                return Task.CompletedTask;
+            }, WaitLimit, PollInterval);
+            // Every frame is in the database file, so the next write starts the WAL over from its first frame.
+            Insert(writer, rows: 1);
+            using var probe = Open();
+            Assert.True(WalFrames(probe) < 100, $"the WAL holds {WalFrames(probe)} frames after one more row");
+        }
+        finally
+        {
+            await checkpointer.StopAsync(CancellationToken.None);
+            checkpointer.Dispose();
+        }
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection($"Data Source={DbFile};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    private static void Insert(SqliteConnection connection, int rows)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO t VALUES (randomblob(4000))";
+        for (var i = 0; i < rows; i++) insert.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    /// <summary>The WAL's size in frames, as a PASSIVE checkpoint reports it.</summary>
+    private static long WalFrames(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        return reader.GetInt64(1);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
