@@ -29,6 +29,9 @@ public sealed class SqliteCheckpointer(string connectionString, TimeSpan interva
     /// <summary>Checkpoints run so far (each interval's, whether or not there was anything to copy).</summary>
     public long Passes => Interlocked.Read(ref _passes);
 
+    /// <summary>Whether its thread is running.</summary>
+    public bool IsRunning => _thread is { IsAlive: true };
+
     /// <summary>The interval, or null when the setting is off (SQLite's automatic checkpoints instead).</summary>
     public static TimeSpan? ReadInterval(Config actorlog)
     {
@@ -50,12 +53,22 @@ public sealed class SqliteCheckpointer(string connectionString, TimeSpan interva
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _stop.Cancel();
-        _thread?.Join(TimeSpan.FromSeconds(10));
+        Stop();
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _stop.Dispose();
+    /// <summary>Also when the host is disposed without being stopped (a broker torn down as if it crashed).</summary>
+    public void Dispose()
+    {
+        Stop();
+        _stop.Dispose();
+    }
+
+    private void Stop()
+    {
+        if (!_stop.IsCancellationRequested) _stop.Cancel();
+        _thread?.Join(TimeSpan.FromSeconds(10));
+    }
 
     private void Run()
     {
@@ -86,8 +99,9 @@ public sealed class SqliteCheckpointer(string connectionString, TimeSpan interva
                 }
             }
         }
-        catch (Exception e) when (e is SqliteException or IOException)
+        catch (Exception e)
         {
+            // An exception leaving this thread would end the process; the journal itself still works without it.
             log.LogError(e, "The journal's SQLite checkpointer stopped; the WAL file grows until the broker restarts");
         }
     }

@@ -80,6 +80,22 @@ public sealed class SqliteCheckpointerTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_host_disposed_without_being_stopped_still_ends_its_thread()
+    {
+        // A broker torn down as if it crashed (InProcessCluster.CrashBrokerAsync) disposes its host without stopping it.
+        var checkpointer = new SqliteCheckpointer(SqliteJournal.ConnectionString(_dir), TimeSpan.FromMilliseconds(20), NullLogger<SqliteCheckpointer>.Instance);
+        await checkpointer.StartAsync(CancellationToken.None);
+        await Eventually.Async(() =>
+        {
+            Assert.True(checkpointer.Passes >= 1);
+            return Task.CompletedTask;
+        }, WaitLimit, PollInterval);
+        checkpointer.Dispose();
+        Assert.False(checkpointer.IsRunning);
+        checkpointer.Dispose();
+    }
+
     private SqliteConnection Open()
     {
         var connection = new SqliteConnection($"Data Source={DbFile};Pooling=False");
