@@ -83,11 +83,8 @@ public sealed class SqliteCheckpointer(string connectionString, TimeSpan interva
             {
                 try
                 {
-                    var sw = System.Diagnostics.Stopwatch.StartNew();
                     var walPages = Checkpoint(connection, "PASSIVE");
-                    var p = sw.Elapsed.TotalMilliseconds;
-                    if (walPages >= RestartAfterPages) { Checkpoint(connection, "RESTART"); Console.Error.WriteLine($"DBG {DateTime.UtcNow:HH:mm:ss.fff} passive {p:F1} ms wal {walPages} restart {sw.Elapsed.TotalMilliseconds - p:F1} ms"); }
-                    else if (p > 20) Console.Error.WriteLine($"DBG {DateTime.UtcNow:HH:mm:ss.fff} passive {p:F1} ms wal {walPages}");
+                    if (walPages >= RestartAfterPages) Checkpoint(connection, "RESTART");
                     Interlocked.Increment(ref _passes);
                     failing = false;
                 }
