@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Configuration;
 using LinqToDB.Data;
 using Microsoft.Data.Sqlite;
@@ -69,6 +70,62 @@ public sealed class SqliteCheckpointerTests : IDisposable
                 return Task.CompletedTask;
             }, WaitLimit, PollInterval);
             // Every frame is in the database file, so the next write starts the WAL over from its first frame.
+            Insert(writer, rows: 1);
+            using var probe = Open();
+            Assert.True(WalFrames(probe) < 100, $"the WAL holds {WalFrames(probe)} frames after one more row");
+        }
+        finally
+        {
+            await checkpointer.StopAsync(CancellationToken.None);
+            checkpointer.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_reader_holding_the_WAL_delays_journal_writes_only_briefly_and_the_RESTART_backs_off_until_it_is_gone()
+    {
+        // The journal's side: no automatic checkpoints and the journal's busy timeout. Past RestartAfterPages of WAL.
+        using var writer = Open();
+        Execute(writer, $"PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = {SqliteJournal.BusyTimeoutMs}; CREATE TABLE t (x BLOB);");
+        Insert(writer, rows: SqliteCheckpointer.RestartAfterPages + 500);
+        // A long read (a replica's recovery): its snapshot keeps the WAL from starting over.
+        using var reader = Open();
+        Execute(reader, "BEGIN; SELECT count(*) FROM t;");
+
+        var checkpointer = new SqliteCheckpointer(SqliteJournal.ConnectionString(_dir), TimeSpan.FromMilliseconds(20), NullLogger<SqliteCheckpointer>.Instance);
+        await checkpointer.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.Async(() =>
+            {
+                Assert.True(checkpointer.RestartsBusy >= 1);
+                return Task.CompletedTask;
+            }, WaitLimit, PollInterval);
+            var sinceFirst = Stopwatch.StartNew();
+            // Journal writes go on through the next two attempts, each of which holds the writer while it waits.
+            var slowest = TimeSpan.Zero;
+            while (checkpointer.Restarts < 3)
+            {
+                var write = Stopwatch.StartNew();
+                Insert(writer, rows: 1);
+                slowest = TimeSpan.FromTicks(Math.Max(slowest.Ticks, write.Elapsed.Ticks));
+                Assert.True(sinceFirst.Elapsed < WaitLimit, "the RESTART was not tried again");
+            }
+            await Eventually.Async(() =>
+            {
+                Assert.True(checkpointer.RestartsBusy >= 3, $"every RESTART gave up while the reader held the WAL: {checkpointer.RestartsBusy} of {checkpointer.Restarts}");
+                return Task.CompletedTask;
+            }, WaitLimit, PollInterval);
+            Assert.True(slowest < TimeSpan.FromSeconds(2), $"a journal write waited {slowest.TotalMilliseconds:F0} ms for the checkpointer");
+            // Back-off of 1 s, then 2 s: not an attempt every interval, each holding the writer.
+            Assert.True(sinceFirst.Elapsed >= TimeSpan.FromSeconds(2.5), $"three RESTARTs within {sinceFirst.Elapsed.TotalMilliseconds:F0} ms ({checkpointer.RestartsBusy} gave up)");
+
+            Execute(reader, "COMMIT;");
+            await Eventually.Async(() =>
+            {
+                Assert.True(checkpointer.Restarts - checkpointer.RestartsBusy >= 1, "a RESTART finished once the reader was gone");
+                return Task.CompletedTask;
+            }, WaitLimit, PollInterval);
             Insert(writer, rows: 1);
             using var probe = Open();
             Assert.True(WalFrames(probe) < 100, $"the WAL holds {WalFrames(probe)} frames after one more row");
