@@ -59,25 +59,16 @@ public sealed class SqliteCheckpointerTests : IDisposable
         Insert(writer, rows: Rows);
         Assert.True(new FileInfo(DbFile).Length < 64 * 1024, "without checkpoints the rows stay in the WAL");
 
-        var checkpointer = new SqliteCheckpointer(SqliteJournal.ConnectionString(_dir), TimeSpan.FromMilliseconds(20), NullLogger<SqliteCheckpointer>.Instance);
-        await checkpointer.StartAsync(CancellationToken.None);
+        var checkpointer = await StartCheckpointerAsync();
         try
         {
-            await Eventually.Async(() =>
-            {
-                Assert.True(checkpointer.Passes >= 2);
-                Assert.True(new FileInfo(DbFile).Length > Rows * 4000L, "the rows were copied into the database file");
-                return Task.CompletedTask;
-            }, WaitLimit, PollInterval);
+            await Until(() => checkpointer.Passes >= 2 && new FileInfo(DbFile).Length > Rows * 4000L, "the rows were copied into the database file");
             // Every frame is in the database file, so the next write starts the WAL over from its first frame.
-            Insert(writer, rows: 1);
-            using var probe = Open();
-            Assert.True(WalFrames(probe) < 100, $"the WAL holds {WalFrames(probe)} frames after one more row");
+            AssertTheNextWriteStartsTheWalOver(writer);
         }
         finally
         {
-            await checkpointer.StopAsync(CancellationToken.None);
-            checkpointer.Dispose();
+            await StopAsync(checkpointer);
         }
     }
 
@@ -92,16 +83,12 @@ public sealed class SqliteCheckpointerTests : IDisposable
         using var reader = Open();
         Execute(reader, "BEGIN; SELECT count(*) FROM t;");
 
-        var checkpointer = new SqliteCheckpointer(SqliteJournal.ConnectionString(_dir), TimeSpan.FromMilliseconds(20), NullLogger<SqliteCheckpointer>.Instance);
-        await checkpointer.StartAsync(CancellationToken.None);
+        // Started before the checkpointer, so that no delay in seeing its counters can shorten what it measures.
+        var sinceStart = Stopwatch.StartNew();
+        var checkpointer = await StartCheckpointerAsync();
         try
         {
-            await Eventually.Async(() =>
-            {
-                Assert.True(checkpointer.RestartsBusy >= 1);
-                return Task.CompletedTask;
-            }, WaitLimit, PollInterval);
-            var sinceFirst = Stopwatch.StartNew();
+            await Until(() => checkpointer.RestartsBusy >= 1, "a RESTART gave up while the reader held the WAL");
             // Journal writes go on through the next two attempts, each of which holds the writer while it waits.
             var slowest = TimeSpan.Zero;
             while (checkpointer.Restarts < 3)
@@ -109,31 +96,23 @@ public sealed class SqliteCheckpointerTests : IDisposable
                 var write = Stopwatch.StartNew();
                 Insert(writer, rows: 1);
                 slowest = TimeSpan.FromTicks(Math.Max(slowest.Ticks, write.Elapsed.Ticks));
-                Assert.True(sinceFirst.Elapsed < WaitLimit, "the RESTART was not tried again");
+                Assert.True(sinceStart.Elapsed < WaitLimit, "the RESTART was not tried again");
             }
-            await Eventually.Async(() =>
-            {
-                Assert.True(checkpointer.RestartsBusy >= 3, $"every RESTART gave up while the reader held the WAL: {checkpointer.RestartsBusy} of {checkpointer.Restarts}");
-                return Task.CompletedTask;
-            }, WaitLimit, PollInterval);
+            await Until(() => checkpointer.RestartsBusy >= 3,
+                $"every RESTART gave up while the reader held the WAL: {checkpointer.RestartsBusy} of {checkpointer.Restarts}");
             Assert.True(slowest < TimeSpan.FromSeconds(2), $"a journal write waited {slowest.TotalMilliseconds:F0} ms for the checkpointer");
-            // Back-off of 1 s, then 2 s: not an attempt every interval, each holding the writer.
-            Assert.True(sinceFirst.Elapsed >= TimeSpan.FromSeconds(2.5), $"three RESTARTs within {sinceFirst.Elapsed.TotalMilliseconds:F0} ms ({checkpointer.RestartsBusy} gave up)");
+            // Back-off of 1 s, then 2 s: the third attempt starts 3 s after the first at the earliest, not an attempt
+            // every interval, each holding the writer (those three would take ~0.4 s).
+            Assert.True(sinceStart.Elapsed >= TimeSpan.FromSeconds(2.9),
+                $"three RESTARTs within {sinceStart.Elapsed.TotalMilliseconds:F0} ms of the start ({checkpointer.RestartsBusy} gave up)");
 
             Execute(reader, "COMMIT;");
-            await Eventually.Async(() =>
-            {
-                Assert.True(checkpointer.Restarts - checkpointer.RestartsBusy >= 1, "a RESTART finished once the reader was gone");
-                return Task.CompletedTask;
-            }, WaitLimit, PollInterval);
-            Insert(writer, rows: 1);
-            using var probe = Open();
-            Assert.True(WalFrames(probe) < 100, $"the WAL holds {WalFrames(probe)} frames after one more row");
+            await Until(() => checkpointer.Restarts - checkpointer.RestartsBusy >= 1, "a RESTART finished once the reader was gone");
+            AssertTheNextWriteStartsTheWalOver(writer);
         }
         finally
         {
-            await checkpointer.StopAsync(CancellationToken.None);
-            checkpointer.Dispose();
+            await StopAsync(checkpointer);
         }
     }
 
@@ -141,16 +120,40 @@ public sealed class SqliteCheckpointerTests : IDisposable
     public async Task A_host_disposed_without_being_stopped_still_ends_its_thread()
     {
         // A broker torn down as if it crashed (InProcessCluster.CrashBrokerAsync) disposes its host without stopping it.
-        var checkpointer = new SqliteCheckpointer(SqliteJournal.ConnectionString(_dir), TimeSpan.FromMilliseconds(20), NullLogger<SqliteCheckpointer>.Instance);
-        await checkpointer.StartAsync(CancellationToken.None);
-        await Eventually.Async(() =>
-        {
-            Assert.True(checkpointer.Passes >= 1);
-            return Task.CompletedTask;
-        }, WaitLimit, PollInterval);
+        var checkpointer = await StartCheckpointerAsync();
+        await Until(() => checkpointer.Passes >= 1, "a checkpoint ran");
         checkpointer.Dispose();
         Assert.False(checkpointer.IsRunning);
         checkpointer.Dispose();
+    }
+
+    private async Task<SqliteCheckpointer> StartCheckpointerAsync()
+    {
+        var checkpointer = new SqliteCheckpointer(SqliteJournal.ConnectionString(_dir), TimeSpan.FromMilliseconds(20), NullLogger<SqliteCheckpointer>.Instance);
+        await checkpointer.StartAsync(CancellationToken.None);
+        return checkpointer;
+    }
+
+    private static async Task StopAsync(SqliteCheckpointer checkpointer)
+    {
+        await checkpointer.StopAsync(CancellationToken.None);
+        checkpointer.Dispose();
+    }
+
+    private static Task Until(Func<bool> condition, string because) =>
+        Eventually.Async(() =>
+        {
+            Assert.True(condition(), because);
+            return Task.CompletedTask;
+        }, WaitLimit, PollInterval);
+
+    /// <summary>With every frame in the database file, a write starts the WAL over from its first frame.</summary>
+    private void AssertTheNextWriteStartsTheWalOver(SqliteConnection writer)
+    {
+        Insert(writer, rows: 1);
+        using var probe = Open();
+        var frames = WalFrames(probe);
+        Assert.True(frames < 100, $"the WAL holds {frames} frames after one more row");
     }
 
     private SqliteConnection Open()
