@@ -32,7 +32,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     /// <summary>
     /// Until every broker of <paramref name="brokerIds"/> (all by default) is up in the cluster and a controller
-    /// runs. Connects afresh each attempt unless a client is given; fails early when a broker process exits, unless
+    /// runs. Without a client given it connects one of its own for the whole wait, afresh only after a failure: a
+    /// client per attempt, closed while a broker's answer to it was still on the way, left that broker logging an
+    /// ERROR "Disassociated" for every such attempt. Fails early when a broker process exits, unless
     /// <paramref name="failOnExit"/> is false (someone else restarts exited brokers).
     /// </summary>
     public async Task WaitUntilUpAsync(TimeSpan timeout, CancellationToken ct, ActorLogClient? client = null,
@@ -41,37 +43,41 @@ internal sealed class LocalCluster : IAsyncDisposable
         var wanted = brokerIds ?? Brokers.Select(b => b.BrokerId).ToList();
         var deadline = DateTime.UtcNow + timeout;
         var last = "no answer yet";
-        while (DateTime.UtcNow < deadline)
+        ActorLogClient? own = null;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            if (failOnExit && Brokers.FirstOrDefault(b => wanted.Contains(b.BrokerId) && !b.IsRunning) is { } dead)
-                throw new InvalidOperationException($"Broker {dead.BrokerId} (port {dead.Port}) exited with code {dead.ExitCode}; see {dead.LogPath}");
-            // Only connect once every broker listens: the client would otherwise log refused connections.
-            if (Brokers.Any(b => wanted.Contains(b.BrokerId) && LoopbackPorts.IsFree(b.Port)))
+            while (DateTime.UtcNow < deadline)
             {
-                await Task.Delay(250, ct);
-                continue;
+                ct.ThrowIfCancellationRequested();
+                if (failOnExit && Brokers.FirstOrDefault(b => wanted.Contains(b.BrokerId) && !b.IsRunning) is { } dead)
+                    throw new InvalidOperationException($"Broker {dead.BrokerId} (port {dead.Port}) exited with code {dead.ExitCode}; see {dead.LogPath}");
+                // Only connect once every broker listens: the client would otherwise log refused connections.
+                if (Brokers.Any(b => wanted.Contains(b.BrokerId) && LoopbackPorts.IsFree(b.Port)))
+                {
+                    await Task.Delay(250, ct);
+                    continue;
+                }
+                try
+                {
+                    var asking = client ?? (own ??= await ActorLogClient.ConnectAsync(Bootstrap, ct: ct));
+                    var metadata = await asking.RefreshMetadataAsync(ct);
+                    if (wanted.All(id => metadata.Brokers.Any(b => b.Id == id && b.Status == "up")) && metadata.ControllerBrokerId >= 0) return;
+                    last = $"brokers [{string.Join(",", metadata.Brokers.Select(b => $"{b.Id}:{b.Status}"))}], controller {metadata.ControllerBrokerId}";
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    last = e.Message;
+                    if (own is not null) await own.DisposeAsync();
+                    own = null;
+                }
+                await Task.Delay(500, ct);
             }
-            try
-            {
-                var metadata = await MetadataAsync(client, ct);
-                if (wanted.All(id => metadata.Brokers.Any(b => b.Id == id && b.Status == "up")) && metadata.ControllerBrokerId >= 0) return;
-                last = $"brokers [{string.Join(",", metadata.Brokers.Select(b => $"{b.Id}:{b.Status}"))}], controller {metadata.ControllerBrokerId}";
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                last = e.Message;
-            }
-            await Task.Delay(500, ct);
+            throw new TimeoutException($"Brokers [{string.Join(",", wanted)}] were not all up within {timeout.TotalSeconds:0} s (last seen: {last})");
         }
-        throw new TimeoutException($"Brokers [{string.Join(",", wanted)}] were not all up within {timeout.TotalSeconds:0} s (last seen: {last})");
-    }
-
-    private async Task<GatewayProtocol.MetadataResult> MetadataAsync(ActorLogClient? client, CancellationToken ct)
-    {
-        if (client is not null) return await client.RefreshMetadataAsync(ct);
-        await using var fresh = await ActorLogClient.ConnectAsync(Bootstrap, ct: ct);
-        return await fresh.RefreshMetadataAsync(ct);
+        finally
+        {
+            if (own is not null) await own.DisposeAsync();
+        }
     }
 
     /// <summary>SIGTERM each broker in turn, last first (each leaves the cluster gracefully), SIGKILL after <paramref name="timeout"/>.</summary>
