@@ -156,7 +156,7 @@ public sealed class SqliteCheckpointer(string connectionString, TimeSpan interva
         try
         {
             connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout = {RestartWaitMs};");
+            SqliteFiles.Execute(connection, $"PRAGMA busy_timeout = {RestartWaitMs};");
             return connection;
         }
         catch
@@ -176,12 +176,5 @@ public sealed class SqliteCheckpointer(string connectionString, TimeSpan interva
         command.CommandText = $"PRAGMA wal_checkpoint({mode});";
         using var reader = command.ExecuteReader();
         return reader.Read() ? (reader.GetInt64(0) != 0, reader.GetInt64(1)) : (false, 0);
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 }

@@ -60,7 +60,8 @@ public static class SqliteFiles
         return connection;
     }
 
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    /// <summary>Runs one statement that returns nothing (also for <see cref="SqliteCheckpointer"/>'s connection).</summary>
+    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

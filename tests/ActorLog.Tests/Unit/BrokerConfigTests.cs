@@ -358,11 +358,7 @@ public sealed class BrokerConfigTests : IDisposable
         {
             var db = Path.Combine(dataDir, file);
             Assert.True(File.Exists(db), file);
-            using var connection = new SqliteConnection($"Data Source={db}");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode;";
-            Assert.Equal("wal", (string?)command.ExecuteScalar());
+            Assert.Equal("wal", Sql($"Data Source={db}", "PRAGMA journal_mode;"));
         }
     }
 
