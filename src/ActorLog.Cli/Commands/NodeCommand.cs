@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ActorLog.Broker;
 using ActorLog.Hosting;
 using ActorLog.Metadata.Durable;
 
@@ -38,6 +39,17 @@ internal static class NodeCommand
     }
 
     public static async Task<int> RunAsync(BrokerOptions options, CancellationToken ct)
+    {
+        while (true)
+        {
+            // null: the broker stopped itself to join afresh (JoinWatchdog); its data stays, so it simply runs again.
+            if (await RunOnceAsync(options, ct) is { } exitCode) return exitCode;
+            if (ct.IsCancellationRequested) return 0;
+            Console.Out.WriteLine("Starting the broker again, as a new incarnation, to join the cluster afresh");
+        }
+    }
+
+    private static async Task<int?> RunOnceAsync(BrokerOptions options, CancellationToken ct)
     {
         IHost host;
         try
@@ -74,7 +86,10 @@ internal static class NodeCommand
         // SIGTERM / Ctrl-C arrive through the command line's token: leave the cluster gracefully.
         await using var onSignal = ct.Register(lifetime.StopApplication);
         await host.WaitForShutdownAsync();
-        if (CoordinatedShutdown.Get(system).ShutdownReason is ReplicatorWatch.ReplicatorStoppedReason)
+        var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+        host.Dispose();
+        if (reason is JoinWatchdog.StuckJoinReason) return null;
+        if (reason is ReplicatorWatch.ReplicatorStoppedReason)
         {
             // Its metadata could not be loaded (the log above names the file): a failure, not a requested stop.
             await Console.Error.WriteLineAsync($"error: broker {settings.BrokerId} stopped: its cluster metadata could not be loaded " +

@@ -103,6 +103,7 @@ public static class BrokerHosting
 
         var replicaManager = system.ActorOf(ReplicaManager.Props(settings, controller), ReplicaManager.Name);
         if (settings.CrashDetection) system.ActorOf(CrashDetector.Props(settings.CrashProbeTimeout), CrashDetector.Name);
+        if (settings.StuckJoinTimeout is { } stuckJoin) system.ActorOf(JoinWatchdog.Props(stuckJoin), JoinWatchdog.Name);
         registry.Register<ReplicaManagerKey>(replicaManager);
 
         var region = ClusterSharding.Get(system).Start(

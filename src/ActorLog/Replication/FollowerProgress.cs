@@ -19,4 +19,10 @@ public sealed class FollowerProgress(int brokerId)
 
     /// <summary>The follower replica actor pushes go to; null until it subscribes.</summary>
     public object? Subscriber { get; set; }
+
+    /// <summary>
+    /// Its broker went down and it has not subscribed since: out of sync whatever offset it last reported,
+    /// so the leader keeps asking to drop it until the controller records that (an idle partition has no lag to show it).
+    /// </summary>
+    public bool Gone { get; set; }
 }

@@ -61,6 +61,7 @@ public sealed class LeaderReplicationState
     {
         if (!_followers.TryGetValue(brokerId, out var f)) return false;
         f.Subscriber = subscriber;
+        f.Gone = false;
         f.NextOffsetToSend = fetchOffset;
         // Its log may have been truncated: what it has now is what it says, not the larger value acked before.
         f.LogEndOffset = fetchOffset;
@@ -89,8 +90,10 @@ public sealed class LeaderReplicationState
         return AdvanceHighWatermark();
     }
 
-    /// <summary>Followers outside the ISR that have caught up far enough to join it (Kafka: LEO ≥ HW and ≥ epoch start).</summary>
-    /// <summary>Only subscribed followers count: a gone follower's last offset says nothing of what it has now.</summary>
+    /// <summary>
+    /// Followers outside the ISR that have caught up far enough to join it (Kafka: LEO ≥ HW and ≥ epoch start).
+    /// Only subscribed followers count: a gone follower's last offset says nothing of what it has now.
+    /// </summary>
     public IReadOnlyList<int> ExpandCandidates() => _followers.Values
         .Where(f => f.Subscriber is not null && !_isr.Contains(f.BrokerId) && f.LogEndOffset >= HighWatermark && f.LogEndOffset >= EpochStartOffset)
         .Select(f => f.BrokerId).ToList();
@@ -100,10 +103,11 @@ public sealed class LeaderReplicationState
     {
         if (!_followers.TryGetValue(brokerId, out var f)) return;
         f.Subscriber = null;
+        f.Gone = true;
         f.NextOffsetToSend = -1;
     }
 
-    /// <summary>In-sync followers that have not been caught up for longer than <paramref name="maxLagMs"/>.</summary>
+    /// <summary>In-sync followers whose broker went down, or that have not been caught up for longer than <paramref name="maxLagMs"/>.</summary>
     public IReadOnlyList<int> ShrinkCandidates(long nowMs, long maxLagMs)
     {
         var result = new List<int>();
@@ -111,6 +115,7 @@ public sealed class LeaderReplicationState
         {
             if (id == LeaderBrokerId) continue;
             var f = _followers[id];
+            if (f.Gone) { result.Add(id); continue; }
             // An idle partition pushes nothing, so a follower at the leader's end is caught up now.
             if (f.LogEndOffset >= LogEndOffset) { f.LastCaughtUpMs = nowMs; continue; }
             if (nowMs - f.LastCaughtUpMs > maxLagMs) result.Add(id);

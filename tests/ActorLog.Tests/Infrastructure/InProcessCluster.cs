@@ -35,7 +35,7 @@ public sealed class InProcessCluster : IAsyncDisposable
     {
         var cluster = new InProcessCluster(brokers, extraHocon);
         // Together, so the first seed finds the others at once instead of forming the cluster alone after a timeout.
-        await Task.WhenAll(Enumerable.Range(0, brokers).Select(cluster.StartBrokerAsync));
+        await Task.WhenAll(Enumerable.Range(0, brokers).Select(cluster.StartHostAsync));
         await cluster.WaitForMembersAsync(brokers, timeout ?? TimeSpan.FromSeconds(30));
         return cluster;
     }
@@ -48,13 +48,34 @@ public sealed class InProcessCluster : IAsyncDisposable
         Seeds = _ports.Select(p => $"127.0.0.1:{p}").ToList(),
         DataDir = DataDir(index),
         // Terminating a system must not leave the cluster on its own: CrashBrokerAsync relies on it to look like a crash.
-        ExtraHocon = "akka.loglevel = WARNING\nakka.cluster.failure-detector.acceptable-heartbeat-pause = 5s\n" +
+        ExtraHocon = $"akka.loglevel = {LogLevel}\nakka.cluster.failure-detector.acceptable-heartbeat-pause = 5s\n" +
             "akka.coordinated-shutdown.run-by-actor-system-terminate = off" + (_extraHocon is null ? "" : "\n" + _extraHocon),
     };
 
+    /// <summary>WARNING unless ACTORLOG_TEST_LOGLEVEL says otherwise (INFO shows the controller's and the singleton's steps).</summary>
+    private static string LogLevel => Environment.GetEnvironmentVariable("ACTORLOG_TEST_LOGLEVEL") is { Length: > 0 } level ? level : "WARNING";
+
     public string DataDir(int index) => Path.Combine(_root, $"broker-{index + 1}");
 
+    /// <summary>
+    /// Starts (or restarts) a broker and waits until every running broker has it Up. A test that crashes another
+    /// broker sooner could kill the seed that welcomed it before the others heard of it: the restarted broker would
+    /// then be stuck Joining until its JoinWatchdog restarts it (a real broker's recovery, not what such tests test).
+    /// </summary>
     public async Task StartBrokerAsync(int index)
+    {
+        await StartHostAsync(index);
+        var joined = Cluster.Get(System(index)).SelfUniqueAddress;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!Enumerable.Range(0, Count).Where(i => _hosts[i] is not null)
+                   .All(i => Cluster.Get(System(i)).State.Members.Any(m => m.UniqueAddress.Equals(joined) && m.Status == MemberStatus.Up)))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Broker {index + 1} was not Up on every running broker within 30 s");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task StartHostAsync(int index)
     {
         var host = BrokerHosting.BuildBrokerHost(OptionsFor(index));
         await host.StartAsync();

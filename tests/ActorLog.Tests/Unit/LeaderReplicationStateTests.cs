@@ -166,6 +166,28 @@ public class LeaderReplicationStateTests
     }
 
     [Fact]
+    public void A_follower_whose_broker_went_down_stays_a_shrink_candidate_until_it_subscribes_again()
+    {
+        // Idle at the leader's end, so lag alone would never drop it.
+        var s = Leader();
+        s.Subscribe(2, "follower-2", 10, 0);
+        s.Subscribe(3, "follower-3", 10, 0);
+        // Another change is in flight when broker 2 goes down: that proposal is refused (one at a time) ...
+        Assert.NotNull(s.ProposeIsr(Array.Empty<int>(), new[] { 3 }));
+        s.OnFollowerGone(2);
+        Assert.Null(s.ProposeIsr(Array.Empty<int>(), new[] { 2 }));
+        // ... and the controller records the first change without it.
+        s.OnIsrCommitted(new[] { 1, 2 });
+        // Every later check still asks to drop it: the removal must not be lost with the refused proposal.
+        Assert.Equal(new[] { 2 }, s.ShrinkCandidates(1, Lag));
+        Assert.Equal(new[] { 2 }, s.ShrinkCandidates(2, Lag));
+        Assert.Equal(new[] { 1 }, s.ProposeIsr(Array.Empty<int>(), s.ShrinkCandidates(3, Lag)));
+        // Back before the controller answered: subscribed again at the leader's end, it is in sync once more.
+        s.Subscribe(2, "follower-2-again", 10, 4);
+        Assert.Empty(s.ShrinkCandidates(5, Lag));
+    }
+
+    [Fact]
     public void A_follower_that_reaches_the_leaders_previous_end_counts_as_caught_up_at_its_previous_ack()
     {
         var s = Leader(isr: new[] { 1, 2 });
