@@ -67,11 +67,7 @@ public sealed partial class ReplicaActor
         Command<ReplicationProtocol.FollowerAck>(OnFollowerAck);
         Command<ControllerProtocol.AlterIsrResult>(OnAlterIsrResult);
         Command<IsrCheckTick>(_ => OnIsrCheck());
-        Command<ReplicaManagerProtocol.BrokerDown>(d =>
-        {
-            _leader!.OnFollowerGone(d.BrokerId);
-            ProposeIsrChange(Array.Empty<int>(), new[] { d.BrokerId });
-        });
+        Command<ReplicaManagerProtocol.BrokerDown>(OnBrokerDown);
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
         CommandClaims();
         CommandSnapshots();
@@ -354,6 +350,18 @@ public sealed partial class ReplicaActor
         var expand = leader.ExpandCandidates();
         if (expand.Count > 0) ProposeIsrChange(expand, Array.Empty<int>());
         PumpFollower(progress);
+    }
+
+    private void OnBrokerDown(ReplicaManagerProtocol.BrokerDown down)
+    {
+        var leader = _leader!;
+        leader.OnFollowerGone(down.BrokerId);
+        // The change in flight may have gone to a controller on the broker that just went down, where it is lost:
+        // send the ISR as it stands now instead of waiting out the unconfirmed timeout (2 x the metadata write
+        // timeout), which held acks=all writes for ~10 s. Should the first still be recorded, its answer only
+        // brings a set the next check corrects; the leader drops a follower only once a smaller set is recorded.
+        if (leader.PendingIsr is not null) leader.OnIsrRejected();
+        ProposeIsrChange(leader.ExpandCandidates(), leader.ShrinkCandidates(NowMs, (long)_settings.ReplicaLagTimeMax.TotalMilliseconds));
     }
 
     private void OnIsrCheck()
