@@ -318,6 +318,25 @@ public sealed class BrokerConfigTests : IDisposable
         Assert.Equal(expected, settings.OffsetsCleaningMinBytes);
     }
 
+    [Theory]
+    [InlineData("", 15_000L)]
+    [InlineData("actorlog.membership.stuck-join-timeout = 1m", 60_000L)]
+    [InlineData("actorlog.membership.stuck-join-timeout = off", -1L)]
+    public void A_broker_stuck_joining_starts_over_after_15_s_unless_turned_off(string text, long expectedMs)
+    {
+        var file = WriteFile("membership.conf", text);
+        var settings = ActorLog.Configuration.ActorLogSettings.Create(BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv).GetConfig("actorlog"));
+        Assert.Equal(expectedMs, settings.StuckJoinTimeout is { } t ? (long)t.TotalMilliseconds : -1L);
+    }
+
+    [Fact]
+    public void A_zero_stuck_join_timeout_is_a_broker_config_error()
+    {
+        var file = WriteFile("membership.conf", "actorlog.membership.stuck-join-timeout = 0s");
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv));
+        Assert.Contains("stuck-join-timeout", e.Message);
+    }
+
     [Fact]
     public void A_non_numeric_port_in_the_environment_is_a_broker_config_error()
     {
