@@ -29,7 +29,16 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         public static readonly RetryLoad Instance = new();
     }
 
-    private sealed record WriteDone(bool Success, string? Failure);
+    private sealed record WriteDone(long Write, bool Success, string? Failure);
+
+    /// <summary>The correlation of one send of a metadata write: a write may be sent again when the members change.</summary>
+    private sealed record WriteAttempt(long Write, int Attempt);
+
+    private sealed record ResendWrite(long Write)
+    {
+        /// <summary>After a member change, so the replicator has applied it too before the write picks its targets.</summary>
+        public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(200);
+    }
 
     private sealed record RecordBroker(int BrokerId);
 
@@ -45,6 +54,7 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
     private IReadOnlySet<int> _knownBrokers = new HashSet<int>();
     private string? _lastLoadWait;
     private bool _localCopyRead;
+    private long _writes;
 
     public ControllerActor(ActorLogSettings settings)
     {
@@ -171,6 +181,10 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         Receive<NotFound>(_ => { });
         Receive<GetFailure>(_ => { });
         Receive<RetryLoad>(_ => { });
+        // Answers to a write's earlier sends, after another send's answer completed it.
+        Receive<IUpdateResponse>(_ => { });
+        Receive<WriteDone>(_ => { });
+        Receive<ResendWrite>(_ => { });
         Receive<GroupLocationsDone>(OnGroupLocationsDone);
     }
 
@@ -205,27 +219,48 @@ public sealed partial class ControllerActor : ReceiveActor, IWithUnboundedStash,
         });
     }
 
-    /// <summary>Writes the whole metadata to a majority; the continuation runs before the next command.</summary>
+    /// <summary>
+    /// Writes the whole metadata to a majority; the continuation runs before the next command. A majority write picks
+    /// the members it must reach when it is sent, so one sent while a broker was dying and another joining waited its
+    /// whole timeout for the dead one (an election after a kill took ~12 s): when members come or go meanwhile, the
+    /// same value is sent again to the members as they are now. Any send's success means a majority holds it; only the
+    /// latest send's failure counts.
+    /// </summary>
     private void Write(ClusterMetadata next, string what, Action<bool> then)
     {
         var self = _cluster.SelfUniqueAddress;
         var timeout = _settings.MetadataWriteTimeout;
-        _replicator.Tell(Dsl.Update(MetadataKey.Key, new LWWRegister<ClusterMetadata>(self, ClusterMetadata.Empty, MetadataClock),
-            new WriteMajority(timeout), register => register.WithValue(self, next, MetadataClock)));
+        var write = ++_writes;
+        var attempt = 0;
+        void Send() => _replicator.Tell(Dsl.Update(MetadataKey.Key, new LWWRegister<ClusterMetadata>(self, ClusterMetadata.Empty, MetadataClock),
+            new WriteMajority(timeout), new WriteAttempt(write, ++attempt), register => register.WithValue(self, next, MetadataClock)));
+        Send();
         RecordGrants(_metadata, next);
         _metadata = next;
         Become(() =>
         {
-            Receive<UpdateSuccess>(_ => Self.Tell(new WriteDone(true, null)));
-            Receive<IUpdateFailure>(f => Self.Tell(new WriteDone(false, f.ToString())));
-            Receive<WriteDone>(done =>
+            Receive<UpdateSuccess>(u => u.Request is WriteAttempt a && a.Write == write, _ => Self.Tell(new WriteDone(write, true, null)));
+            Receive<IUpdateFailure>(f => f.Request is WriteAttempt a && a.Write == write && a.Attempt == attempt,
+                f => Self.Tell(new WriteDone(write, false, f.ToString())));
+            Receive<IUpdateResponse>(_ => { });
+            Receive<ClusterEvent.IClusterDomainEvent>(e =>
             {
+                if (e is ClusterEvent.MemberUp or ClusterEvent.MemberRemoved or ClusterEvent.IReachabilityEvent)
+                    Timers.StartSingleTimer(nameof(ResendWrite), new ResendWrite(write), ResendWrite.Delay);
+                Stash.Stash();
+            });
+            Receive<ResendWrite>(r => r.Write == write, _ => Send());
+            Receive<ResendWrite>(_ => { });
+            Receive<WriteDone>(done => done.Write == write, done =>
+            {
+                Timers.Cancel(nameof(ResendWrite));
                 if (!done.Success) _log.Warning("Controller: metadata write '{0}' failed: {1}", what, done.Failure);
                 else PushMetadata();
                 Become(Ready);
                 then(done.Success);
                 Stash.UnstashAll();
             });
+            Receive<WriteDone>(_ => { });
             ReceiveAny(_ => Stash.Stash());
         });
     }
