@@ -78,8 +78,9 @@ public sealed class JoinWatchdog : ReceiveActor, IWithTimers
         _log.Error("This broker has been {0} for {1:0.#} s after it was welcomed into the cluster; the members it knows ({2}) are not " +
             "moving it to Up (the seed that welcomed it likely died before telling the others). Restarting its ActorSystem to join afresh",
             self.Status, _timeout.TotalSeconds, string.Join(", ", state.Members.Select(m => $"{m.Address} {m.Status}")));
-        // From cluster-shutdown on: leaving first would wait out the leave phases' timeouts for a removal that cannot
-        // come (nobody can move this member), and a member nobody knows has no shards or singletons to hand over.
-        CoordinatedShutdown.Get(Context.System).Run(StuckJoinReason.Instance, CoordinatedShutdown.PhaseClusterShutdown);
+        // Straight to terminating the system: the leave phases and cluster-shutdown would each wait out their timeouts
+        // (5 s for cluster-shutdown, measured) for a removal that cannot come, as nobody can move this member, and a
+        // member nobody knows has no shards or singletons to hand over. Its journal writes are done or failed by now.
+        CoordinatedShutdown.Get(Context.System).Run(StuckJoinReason.Instance, CoordinatedShutdown.PhaseBeforeActorSystemTerminate);
     }
 }

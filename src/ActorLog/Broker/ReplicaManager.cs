@@ -98,6 +98,8 @@ public sealed class ReplicaManager : ReceiveActor, IWithTimers
 
     private void Apply(ClusterMetadata metadata)
     {
+        if (_metadataSeen && metadata.ControllerEpoch > _metadata.ControllerEpoch)
+            foreach (var replica in _replicas.Values) replica.Tell(new ReplicaManagerProtocol.ControllerChanged(metadata.ControllerEpoch));
         _metadata = metadata;
         _metadataSeen = true;
         var assigned = new HashSet<TopicPartition>();

@@ -11,6 +11,12 @@ internal static class ReplicaManagerProtocol
     /// <summary>A broker is unreachable or left the cluster: a leader drops it from the in-sync replicas without waiting for lag.</summary>
     public sealed record BrokerDown(int BrokerId);
 
+    /// <summary>
+    /// A new controller took over: a leader sends again an ISR change still unconfirmed, which may have gone to the
+    /// previous controller and been lost with it.
+    /// </summary>
+    public sealed record ControllerChanged(int ControllerEpoch);
+
     /// <summary>The topic was deleted: the replica deletes its journal and stops.</summary>
     public sealed record DeletePartition;
 }

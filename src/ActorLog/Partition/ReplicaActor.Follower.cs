@@ -49,6 +49,7 @@ public sealed partial class ReplicaActor
         CommandRetention();
         Command<ReplicaManagerProtocol.DeletePartition>(_ => DeleteAndStop());
         Command<ReplicaManagerProtocol.BrokerDown>(_ => { });
+        Command<ReplicaManagerProtocol.ControllerChanged>(_ => { });
         CommandAny(msg => RejectNotReady(msg));
     }
 

@@ -68,6 +68,7 @@ public sealed partial class ReplicaActor
         Command<ControllerProtocol.AlterIsrResult>(OnAlterIsrResult);
         Command<IsrCheckTick>(_ => OnIsrCheck());
         Command<ReplicaManagerProtocol.BrokerDown>(OnBrokerDown);
+        Command<ReplicaManagerProtocol.ControllerChanged>(_ => ResendIsrChange());
         Command<ReplicaManagerProtocol.AssignmentChanged>(OnAssignment);
         CommandClaims();
         CommandSnapshots();
@@ -354,12 +355,20 @@ public sealed partial class ReplicaActor
 
     private void OnBrokerDown(ReplicaManagerProtocol.BrokerDown down)
     {
+        _leader!.OnFollowerGone(down.BrokerId);
+        // The change in flight may have gone to a controller on the broker that just went down.
+        ResendIsrChange();
+    }
+
+    /// <summary>
+    /// Sends the ISR as it stands now, dropping an unconfirmed change that may have gone to a controller that is gone
+    /// (lost with it) instead of waiting out the unconfirmed timeout (2 x the metadata write timeout), which held
+    /// acks=all writes ~10 s. Should the first still be recorded, its answer only brings a set the next check
+    /// corrects; the leader drops a follower only once a smaller set is recorded.
+    /// </summary>
+    private void ResendIsrChange()
+    {
         var leader = _leader!;
-        leader.OnFollowerGone(down.BrokerId);
-        // The change in flight may have gone to a controller on the broker that just went down, where it is lost:
-        // send the ISR as it stands now instead of waiting out the unconfirmed timeout (2 x the metadata write
-        // timeout), which held acks=all writes for ~10 s. Should the first still be recorded, its answer only
-        // brings a set the next check corrects; the leader drops a follower only once a smaller set is recorded.
         if (leader.PendingIsr is not null) leader.OnIsrRejected();
         ProposeIsrChange(leader.ExpandCandidates(), leader.ShrinkCandidates(NowMs, (long)_settings.ReplicaLagTimeMax.TotalMilliseconds));
     }

@@ -216,6 +216,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
                 PartitionErrors.TryReply(read.Request, read.ReplyTo, error, _assignment?.Leader ?? -1, _leaderEpoch);
                 break;
             case ReplicaManagerProtocol.BrokerDown:
+            case ReplicaManagerProtocol.ControllerChanged:
             case ControllerProtocol.LeaderEpochClaimed:
             case ClaimTick:
             case RetentionTick:
