@@ -368,10 +368,13 @@ public sealed partial class ReplicaActor
     /// </summary>
     private void ResendIsrChange()
     {
-        var leader = _leader!;
-        if (leader.PendingIsr is not null) leader.OnIsrRejected();
-        ProposeIsrChange(leader.ExpandCandidates(), leader.ShrinkCandidates(NowMs, (long)_settings.ReplicaLagTimeMax.TotalMilliseconds));
+        if (_leader!.PendingIsr is not null) _leader.OnIsrRejected();
+        ProposeCurrentIsr(NowMs);
     }
+
+    /// <summary>Proposes the followers that caught up and drops the gone or lagging ones (nothing while a change is in flight).</summary>
+    private void ProposeCurrentIsr(long nowMs) =>
+        ProposeIsrChange(_leader!.ExpandCandidates(), _leader.ShrinkCandidates(nowMs, (long)_settings.ReplicaLagTimeMax.TotalMilliseconds));
 
     private void OnIsrCheck()
     {
@@ -382,7 +385,7 @@ public sealed partial class ReplicaActor
             _log.Warning("{0}: ISR change [{1}] unconfirmed by the controller; retrying", _tp, string.Join(",", leader.PendingIsr));
             leader.OnIsrRejected();
         }
-        ProposeIsrChange(leader.ExpandCandidates(), leader.ShrinkCandidates(now, (long)_settings.ReplicaLagTimeMax.TotalMilliseconds));
+        ProposeCurrentIsr(now);
         if (_pendingAcks.TryPeek(out var oldest) && now - oldest.SinceMs > StalledAckWarningMs && now - _stallWarnedAtMs > StalledAckWarningMs)
         {
             // acks=all waiting this long means an in-sync follower is not acknowledging: say which, for the operator.

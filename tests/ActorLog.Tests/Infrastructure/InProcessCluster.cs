@@ -66,13 +66,8 @@ public sealed class InProcessCluster : IAsyncDisposable
     {
         await StartHostAsync(index);
         var joined = Cluster.Get(System(index)).SelfUniqueAddress;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!Enumerable.Range(0, Count).Where(i => _hosts[i] is not null)
-                   .All(i => Cluster.Get(System(i)).State.Members.Any(m => m.UniqueAddress.Equals(joined) && m.Status == MemberStatus.Up)))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Broker {index + 1} was not Up on every running broker within 30 s");
-            await Task.Delay(50);
-        }
+        await UntilEveryRunningBrokerAsync(state => state.Members.Any(m => m.UniqueAddress.Equals(joined) && m.Status == MemberStatus.Up),
+            TimeSpan.FromSeconds(30), $"Broker {index + 1} was not Up on every running broker");
     }
 
     private async Task StartHostAsync(int index)
@@ -105,20 +100,18 @@ public sealed class InProcessCluster : IAsyncDisposable
         host.Dispose();
     }
 
-    public async Task WaitForMembersAsync(int upCount, TimeSpan timeout)
+    public Task WaitForMembersAsync(int upCount, TimeSpan timeout) =>
+        UntilEveryRunningBrokerAsync(state => state.Members.Count(m => m.Status == MemberStatus.Up) == upCount && state.Unreachable.Count == 0,
+            timeout, $"Cluster did not reach {upCount} Up members");
+
+    /// <summary>Polls until every running broker's view of the cluster satisfies <paramref name="holds"/>.</summary>
+    private async Task UntilEveryRunningBrokerAsync(Func<ClusterEvent.CurrentClusterState, bool> holds, TimeSpan timeout, string failure)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        while (!Enumerable.Range(0, Count).Where(i => _hosts[i] is not null).All(i => holds(Cluster.Get(System(i)).State)))
         {
-            var running = Enumerable.Range(0, Count).Where(i => _hosts[i] is not null).ToList();
-            var ok = running.All(i =>
-            {
-                var state = Cluster.Get(System(i)).State;
-                return state.Members.Count(m => m.Status == MemberStatus.Up) == upCount && state.Unreachable.Count == 0;
-            });
-            if (ok) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Cluster did not reach {upCount} Up members within {timeout}");
-            await Task.Delay(100);
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{failure} within {timeout}");
+            await Task.Delay(50);
         }
     }
 
