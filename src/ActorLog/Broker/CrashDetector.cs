@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -84,28 +83,9 @@ public sealed class CrashDetector : ReceiveActor, IWithTimers
     {
         var address = probe.Member.Address;
         var timeout = _probeTimeout;
-        ProbeAsync(address.Host!, address.Port ?? 0, timeout).PipeTo(Self,
-            success: r => new ProbeResult(probe.Member, probe.Attempt, r.Refused, r.Detail),
+        PortProbe.ProbeAsync(address.Host!, address.Port ?? 0, timeout).PipeTo(Self,
+            success: r => new ProbeResult(probe.Member, probe.Attempt, r.Outcome == PortProbe.Outcome.Refused, r.Detail),
             failure: ex => new ProbeResult(probe.Member, probe.Attempt, false, ex.Message));
-    }
-
-    private static async Task<(bool Refused, string Detail)> ProbeAsync(string host, int port, TimeSpan timeout)
-    {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await socket.ConnectAsync(host, port, cts.Token);
-            return (false, "listening");
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-        {
-            return (true, "connection refused");
-        }
-        catch (Exception e)
-        {
-            return (false, e.Message);
-        }
     }
 
     private void OnProbeResult(ProbeResult result)

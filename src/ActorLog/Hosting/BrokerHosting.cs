@@ -103,7 +103,9 @@ public static class BrokerHosting
 
         var replicaManager = system.ActorOf(ReplicaManager.Props(settings, controller), ReplicaManager.Name);
         if (settings.CrashDetection) system.ActorOf(CrashDetector.Props(settings.CrashProbeTimeout), CrashDetector.Name);
-        if (settings.StuckJoinTimeout is { } stuckJoin) system.ActorOf(JoinWatchdog.Props(stuckJoin), JoinWatchdog.Name);
+        if (settings.StuckJoinTimeout is not null || settings.UnseenGossipTimeout is not null)
+            system.ActorOf(JoinWatchdog.Props(new JoinWatchdog.Settings(settings.StuckJoinTimeout, settings.UnseenGossipTimeout, settings.CrashProbeTimeout)),
+                JoinWatchdog.Name);
         registry.Register<ReplicaManagerKey>(replicaManager);
 
         var region = ClusterSharding.Get(system).Start(

@@ -329,12 +329,25 @@ public sealed class BrokerConfigTests : IDisposable
         Assert.Equal(expectedMs, settings.StuckJoinTimeout is { } t ? (long)t.TotalMilliseconds : -1L);
     }
 
-    [Fact]
-    public void A_zero_stuck_join_timeout_is_a_broker_config_error()
+    [Theory]
+    [InlineData("", 5_000L)]
+    [InlineData("actorlog.membership.unseen-gossip-timeout = 8s", 8_000L)]
+    [InlineData("actorlog.membership.unseen-gossip-timeout = off", -1L)]
+    public void A_broker_whose_gossip_an_Up_member_ignores_starts_over_after_5_s_unless_turned_off(string text, long expectedMs)
     {
-        var file = WriteFile("membership.conf", "actorlog.membership.stuck-join-timeout = 0s");
+        var file = WriteFile("membership.conf", text);
+        var settings = ActorLog.Configuration.ActorLogSettings.Create(BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv).GetConfig("actorlog"));
+        Assert.Equal(expectedMs, settings.UnseenGossipTimeout is { } t ? (long)t.TotalMilliseconds : -1L);
+    }
+
+    [Theory]
+    [InlineData("stuck-join-timeout")]
+    [InlineData("unseen-gossip-timeout")]
+    public void A_zero_membership_timeout_is_a_broker_config_error(string key)
+    {
+        var file = WriteFile("membership.conf", $"actorlog.membership.{key} = 0s");
         var e = Assert.Throws<BrokerConfigException>(() => BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv));
-        Assert.Contains("stuck-join-timeout", e.Message);
+        Assert.Contains(key, e.Message);
     }
 
     [Fact]
