@@ -36,6 +36,7 @@ class Cluster:
         self.ports = free_ports(3)
         self.seeds = ",".join(f"127.0.0.1:{p}" for p in self.ports)
         self.procs = {}
+        self.slow_describes = []  # (seconds, why) of each describe that failed or took over 3 s
 
     def log(self, i):
         return os.path.join(OUT, f"broker-{i}.log")
@@ -54,11 +55,18 @@ class Cluster:
         return subprocess.run(["dotnet", DLL, *args, "--bootstrap", self.seeds], capture_output=True, text=True, timeout=30)
 
     def describe(self):
+        start = time.time()
         try:
             r = self.cli("topics", "describe", "t", "--output", "json")
+            if r.returncode != 0:
+                self.slow_describes.append((round(time.time() - start, 1), r.stderr.strip()[-160:]))
             return json.loads(r.stdout)["partitions"] if r.returncode == 0 else None
-        except (subprocess.TimeoutExpired, ValueError, KeyError):
+        except (subprocess.TimeoutExpired, ValueError, KeyError) as e:
+            self.slow_describes.append((round(time.time() - start, 1), type(e).__name__))
             return None
+        finally:
+            if time.time() - start > 3 and (not self.slow_describes or self.slow_describes[-1][0] != round(time.time() - start, 1)):
+                self.slow_describes.append((round(time.time() - start, 1), "slow but answered"))
 
     def wait(self, condition, limit):
         start = time.time()
@@ -123,6 +131,9 @@ def main():
             cluster.start(killed)
             back = cluster.wait(in_sync, 120)
             failovers.append(failover if failover is not None else float("inf"))
+            for took, why in cluster.slow_describes:
+                print(f"   describe took {took} s: {why}", flush=True)
+            cluster.slow_describes.clear()
             print(f"{it}: restarted {restarted}, killed {killed} {after:.2f} s after its start: failover "
                   f"{'none in 120' if failover is None else f'{failover:.1f}'} s, all in sync again "
                   f"{'none in 120' if back is None else f'{back:.1f}'} s later; self-restarts so far {cluster.self_restarts()}", flush=True)

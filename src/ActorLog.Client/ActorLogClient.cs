@@ -270,7 +270,7 @@ public sealed partial class ActorLogClient : IAsyncDisposable
 
     public async Task<GatewayProtocol.TopicDescription> DescribeTopicAsync(string name, CancellationToken ct = default)
     {
-        var result = await AdminAsync<GatewayProtocol.TopicDescription>(new GatewayProtocol.DescribeTopic(name), ct);
+        var result = await AdminAsync<GatewayProtocol.TopicDescription>(new GatewayProtocol.DescribeTopic(name), ct, DescribeAttemptTimeout);
         if (result.Error is not null) throw new ActorLogException(result.Error);
         return result;
     }
@@ -282,18 +282,32 @@ public sealed partial class ActorLogClient : IAsyncDisposable
     public async Task<IReadOnlyList<TopicMetadata>> ListTopicsAsync(CancellationToken ct = default) =>
         (await RefreshMetadataAsync(ct)).Topics;
 
-    /// <summary>Asks a live broker's gateway; a broker that does not answer in a few seconds is replaced once.</summary>
-    private async Task<T> AdminAsync<T>(object request, CancellationToken ct)
+    /// <summary>
+    /// A broker answers a describe from its own metadata and its partitions' leaders, each asked for at most 3 s; no
+    /// answer in 5 s means its gateway is gone (a broker killed, or restarted as a new incarnation, whose death the
+    /// client has not heard of yet), so another is asked rather than the request timeout's half waited out.
+    /// </summary>
+    private static readonly TimeSpan DescribeAttemptTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Asks a live broker's gateway; one that does not answer within <paramref name="attemptTimeout"/> (by default half
+    /// the request timeout: a controller's write may take seconds) is forgotten and another asked, until the request
+    /// timeout has passed.
+    /// </summary>
+    private async Task<T> AdminAsync<T>(object request, CancellationToken ct, TimeSpan? attemptTimeout = null)
     {
-        var perAttempt = TimeSpan.FromTicks(Settings.RequestTimeout.Ticks / 2);
-        for (var attempt = 1; ; attempt++)
+        var perAttempt = attemptTimeout ?? TimeSpan.FromTicks(Settings.RequestTimeout.Ticks / 2);
+        var deadline = DateTime.UtcNow + Settings.RequestTimeout;
+        while (true)
         {
             var gateway = await _client.Ask<IActorRef>(new GetAnyGateway(), Settings.RequestTimeout, ct);
+            var left = deadline - DateTime.UtcNow;
             try
             {
-                return await gateway.Ask<T>(request, perAttempt, ct);
+                if (left <= TimeSpan.Zero) throw new AskTimeoutException("request timeout");
+                return await gateway.Ask<T>(request, left < perAttempt ? left : perAttempt, ct);
             }
-            catch (AskTimeoutException) when (attempt == 1)
+            catch (AskTimeoutException) when (deadline - DateTime.UtcNow > TimeSpan.FromMilliseconds(100))
             {
                 _client.Tell(new GatewayFailed(gateway));
                 await RefreshMetadataAsync(ct);

@@ -13,7 +13,8 @@ namespace ActorLog.Broker;
 /// <see cref="StuckJoinReason"/> and `actorlog node` starts a new one in the same process, a new incarnation that
 /// joins afresh (its data stays). It does so when, for their timeouts:
 /// <list type="bullet">
-/// <item>an Up member it reaches has not seen its gossip (<see cref="UnseenMembers"/>): that member does not know it;</item>
+/// <item>it is Joining and an Up member it reaches has not seen its gossip (<see cref="UnseenMembers"/>): that member
+/// does not know it;</item>
 /// <item>it is still Joining or WeaklyUp after it was welcomed (the backstop: its leader cannot move it to Up);</item>
 /// <item>it is Up in a view with less than a majority of the seeds while an earlier seed, not in the view, is
 /// alive: two clusters formed, and the later one joins the earlier (<see cref="SplitView"/>).</item>
@@ -40,7 +41,7 @@ public sealed class JoinWatchdog : ReceiveActor, IWithTimers
     }
 
     /// <param name="StuckJoin">Still Joining this long after the welcome, or alone in a split view this long (null: neither check).</param>
-    /// <param name="UnseenGossip">An Up, reachable member missing from the gossip's seen set this long (null: no check).</param>
+    /// <param name="UnseenGossip">Joining, and an Up, reachable member missing from the gossip's seen set this long (null: no check).</param>
     /// <param name="ProbeTimeout">How long a probe of an absent seed's port may take.</param>
     /// <param name="Seeds">The seeds in their configured order (null: this node's akka.cluster.seed-nodes).</param>
     public sealed record Settings(TimeSpan? StuckJoin, TimeSpan? UnseenGossip, TimeSpan ProbeTimeout, IReadOnlyList<Address>? Seeds = null);
@@ -122,7 +123,10 @@ public sealed class JoinWatchdog : ReceiveActor, IWithTimers
         var state = _cluster.State;
         var self = _cluster.SelfAddress;
         var now = _clock.Elapsed;
-        if (_settings.UnseenGossip is { } unseenTimeout)
+        // Only while joining: once Up, an old incarnation of a member restarted at the same address looks reachable
+        // (heartbeats are kept per address, and its successor answers them) until its successor's join downs it, and
+        // a healthy member must not restart for that. An Up broker cut off for good is SplitView's case.
+        if (_settings.UnseenGossip is { } unseenTimeout && _self is MemberStatus.Joining or MemberStatus.WeaklyUp)
         {
             var expected = state.Members
                 .Where(m => m.Status == MemberStatus.Up && !m.Address.Equals(self) && !state.Unreachable.Contains(m))

@@ -102,6 +102,7 @@ public sealed class JoinWatchdogSpec : Akka.TestKit.Xunit2.TestKit
             await UpAsync(Cluster.Get(a));
             await UpAsync(Cluster.Get(c));
             c.ActorOf(JoinWatchdog.Props(Watch(unseenGossip: Short)), JoinWatchdog.Name);
+            a.ActorOf(JoinWatchdog.Props(Watch(unseenGossip: Short)), JoinWatchdog.Name);
             // A can no longer tell C anything: C will never hear of B, as when B's welcomer dies before gossiping.
             Assert.True(await ((IRemoteActorRefProvider)((ExtendedActorSystem)a).Provider).Transport.ManagementCommand(
                 new SetThrottle(AddressOf(_ports[2]), ThrottleTransportAdapter.Direction.Both, Blackhole.Instance)));
@@ -111,7 +112,10 @@ public sealed class JoinWatchdogSpec : Akka.TestKit.Xunit2.TestKit
             b.ActorOf(JoinWatchdog.Props(Watch(unseenGossip: Short)), JoinWatchdog.Name);
 
             Assert.Contains($"{AddressOf(_ports[2])}, Up and reachable, have not taken in this broker's gossip", await StoppedByWatchdogAsync(b));
-            // C, which every member it knows takes gossip from, keeps running.
+            // A, Up, whose gossip C cannot take in either (a member's old incarnation, answering heartbeats through its
+            // successor, looks the same), is left alone: once Up, that is the split brain resolver's business. So is C.
+            await Task.WhenAny(a.WhenTerminated, Task.Delay(Short * 2));
+            Assert.Null(CoordinatedShutdown.Get(a).ShutdownReason);
             Assert.Null(CoordinatedShutdown.Get(c).ShutdownReason);
         }
         finally
