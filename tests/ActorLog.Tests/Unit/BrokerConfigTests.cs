@@ -319,25 +319,18 @@ public sealed class BrokerConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("", 15_000L)]
-    [InlineData("actorlog.membership.stuck-join-timeout = 1m", 60_000L)]
-    [InlineData("actorlog.membership.stuck-join-timeout = off", -1L)]
-    public void A_broker_stuck_joining_starts_over_after_15_s_unless_turned_off(string text, long expectedMs)
+    [InlineData("stuck-join-timeout", null, 15_000L)]
+    [InlineData("stuck-join-timeout", "1m", 60_000L)]
+    [InlineData("stuck-join-timeout", "off", -1L)]
+    [InlineData("unseen-gossip-timeout", null, 5_000L)]
+    [InlineData("unseen-gossip-timeout", "8s", 8_000L)]
+    [InlineData("unseen-gossip-timeout", "off", -1L)]
+    public void The_join_watchdog_waits_15_s_for_a_stuck_join_and_5_s_for_unseen_gossip_unless_told_otherwise(string key, string? value, long expectedMs)
     {
-        var file = WriteFile("membership.conf", text);
+        var file = WriteFile("membership.conf", value is null ? "" : $"actorlog.membership.{key} = {value}");
         var settings = ActorLog.Configuration.ActorLogSettings.Create(BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv).GetConfig("actorlog"));
-        Assert.Equal(expectedMs, settings.StuckJoinTimeout is { } t ? (long)t.TotalMilliseconds : -1L);
-    }
-
-    [Theory]
-    [InlineData("", 5_000L)]
-    [InlineData("actorlog.membership.unseen-gossip-timeout = 8s", 8_000L)]
-    [InlineData("actorlog.membership.unseen-gossip-timeout = off", -1L)]
-    public void A_broker_whose_gossip_an_Up_member_ignores_starts_over_after_5_s_unless_turned_off(string text, long expectedMs)
-    {
-        var file = WriteFile("membership.conf", text);
-        var settings = ActorLog.Configuration.ActorLogSettings.Create(BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv).GetConfig("actorlog"));
-        Assert.Equal(expectedMs, settings.UnseenGossipTimeout is { } t ? (long)t.TotalMilliseconds : -1L);
+        var timeout = key == "stuck-join-timeout" ? settings.StuckJoinTimeout : settings.UnseenGossipTimeout;
+        Assert.Equal(expectedMs, timeout is { } t ? (long)t.TotalMilliseconds : -1L);
     }
 
     [Theory]
