@@ -172,10 +172,9 @@ public sealed class JoinWatchdog : ReceiveActor, IWithTimers
         var now = _clock.Elapsed;
         _splitSince ??= now;
         if (now - _splitSince < _settings.StuckJoin) return;
-        var state = _cluster.State;
-        Restart($"This broker's cluster ({string.Join(", ", state.Members.Select(m => $"{m.Address} {m.Status}"))}) has held less than a " +
-            $"majority of the seeds for {_settings.StuckJoin!.Value.TotalSeconds:0.#} s while seed(s) {string.Join(", ", probed.Alive)}, earlier " +
-            "in the list and not in it, are alive: they run a cluster of their own, which this broker joins");
+        Restart($"This broker's cluster has held less than a majority of the seeds for {_settings.StuckJoin!.Value.TotalSeconds:0.#} s " +
+            $"while seed(s) {string.Join(", ", probed.Alive)}, earlier in the list and not in it, are alive: they run a cluster of their own, " +
+            "which this broker joins");
     }
 
     private void Restart(string why)
