@@ -71,11 +71,11 @@ public sealed class JoinWatchdogSpec : Akka.TestKit.Xunit2.TestKit
             await UpAsync(Cluster.Get(c));
 
             // C dies and nobody downs it: A (the leader) can no longer converge, so whoever joins now stays Joining.
-            // A knows B and takes in its gossip, so only the Joining check can get B out.
+            // A knows B and takes in its gossip: the Joining check (the backstop) is what gets B out.
             await c.Terminate();
             await AwaitConditionAsync(() => Task.FromResult(a.State.Unreachable.Count == 1), TimeSpan.FromSeconds(20));
             b = ActorSystem.Create("watchdog", NodeConfig(_ports[1], _ports[0]));
-            b.ActorOf(JoinWatchdog.Props(Watch(TimeSpan.FromSeconds(3), Short)), JoinWatchdog.Name);
+            b.ActorOf(JoinWatchdog.Props(Watch(stuckJoin: TimeSpan.FromSeconds(3))), JoinWatchdog.Name);
 
             Assert.Contains("has been Joining for 3 s", await StoppedByWatchdogAsync(b));
             // A was Up all along, with C unreachable (so not expected to see anything): its watchdog leaves it be.
