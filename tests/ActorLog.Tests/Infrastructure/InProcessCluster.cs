@@ -48,7 +48,10 @@ public sealed class InProcessCluster : IAsyncDisposable
         Seeds = _ports.Select(p => $"127.0.0.1:{p}").ToList(),
         DataDir = DataDir(index),
         // Terminating a system must not leave the cluster on its own: CrashBrokerAsync relies on it to look like a crash.
+        // The slower failure detector (for loaded CI machines) takes ~6 s to find a dead member; the watchdog's
+        // unseen-gossip check must wait longer than that (hocon/actorlog.conf).
         ExtraHocon = $"akka.loglevel = {LogLevel}\nakka.cluster.failure-detector.acceptable-heartbeat-pause = 5s\n" +
+            "actorlog.membership.unseen-gossip-timeout = 8s\n" +
             "akka.coordinated-shutdown.run-by-actor-system-terminate = off" + (_extraHocon is null ? "" : "\n" + _extraHocon),
     };
 
