@@ -14,7 +14,7 @@ three are back in every ISR after the dead one restarts, and how many times a br
 
   dotnet build -c Release src/ActorLog.Cli && python3 bench/restart-race.py --mode welcomer --iterations 10
 """
-import argparse, json, os, random, shutil, signal, socket, subprocess, time
+import argparse, fcntl, json, os, random, shutil, signal, socket, subprocess, sys, time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DLL = os.path.join(REPO, "src/ActorLog.Cli/bin/Release/net10.0/ActorLog.Cli.dll")
@@ -93,6 +93,13 @@ def main():
     parser.add_argument("--mode", choices=["random", "welcomer"], default="random")
     parser.add_argument("--iterations", type=int, default=10)
     args = parser.parse_args()
+    # One run at a time: a second would delete the first's data dirs and logs (OUT) under its running brokers.
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    lock = open(OUT + ".lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(f"another restart-race run holds {OUT}.lock; wait for it to finish")
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     cluster = Cluster()
@@ -138,7 +145,8 @@ def main():
                   f"{'none in 120' if failover is None else f'{failover:.1f}'} s, all in sync again "
                   f"{'none in 120' if back is None else f'{back:.1f}'} s later; self-restarts so far {cluster.self_restarts()}", flush=True)
         ordered = sorted(failovers)
-        print(f"failover: median {ordered[len(ordered) // 2]:.1f} s, max {ordered[-1]:.1f} s over {len(ordered)} iterations", flush=True)
+        if ordered:
+            print(f"failover: median {ordered[len(ordered) // 2]:.1f} s, max {ordered[-1]:.1f} s over {len(ordered)} iterations", flush=True)
     finally:
         for i in list(cluster.procs):
             if cluster.procs[i].poll() is None:
