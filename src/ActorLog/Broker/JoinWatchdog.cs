@@ -97,11 +97,12 @@ public sealed class JoinWatchdog : ReceiveActor, IWithTimers
                 // Welcomed: the clock runs from here (WeaklyUp after Joining does not restart it).
                 if (_settings.StuckJoin is { } stuck && !Timers.IsTimerActive(nameof(JoinExpired)))
                     Timers.StartSingleTimer(nameof(JoinExpired), JoinExpired.Instance, stuck);
-                if (!Timers.IsTimerActive(nameof(Tick))) Timers.StartPeriodicTimer(nameof(Tick), Tick.Instance, TickInterval);
+                KeepTicking(true);
                 break;
             case MemberStatus.Up:
                 Timers.Cancel(nameof(JoinExpired));
-                if (!Timers.IsTimerActive(nameof(Tick))) Timers.StartPeriodicTimer(nameof(Tick), Tick.Instance, TickInterval);
+                // Once Up, only the split-view check is left to tick for, and the stuck-join timeout switches it on.
+                KeepTicking(_settings.StuckJoin is not null);
                 break;
             default:
                 // Leaving, down or removed: on its way out, which no restart should interrupt.
@@ -109,6 +110,12 @@ public sealed class JoinWatchdog : ReceiveActor, IWithTimers
                 Context.Stop(Self);
                 break;
         }
+    }
+
+    private void KeepTicking(bool needed)
+    {
+        if (!needed) Timers.Cancel(nameof(Tick));
+        else if (!Timers.IsTimerActive(nameof(Tick))) Timers.StartPeriodicTimer(nameof(Tick), Tick.Instance, TickInterval);
     }
 
     private void OnJoinExpired()

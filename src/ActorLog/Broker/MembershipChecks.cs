@@ -29,8 +29,8 @@ public sealed class UnseenMembers
 
 /// <summary>
 /// The other half of the race decision 37 is about, as seen from a broker that made it to Up in a view of its own:
-/// when the restarted broker's welcomer dies, the restarted one may count the third as unreachable, down it
-/// (the split brain resolver's tie-break keeps the lowest address) and go on alone, while the third, which
+/// when the restarted broker's welcomer dies, the restarted one may go on alone (session 16 saw it become Up and
+/// remove the others, which it can only have done with the third downed in its view), while the third, which
 /// never knew the new incarnation, also goes on alone. Two clusters, each with a minority of the brokers, so
 /// neither has a controller (decision 19), and neither ever hears of the other. The way out is that one of them
 /// starts again and joins the other: the broker whose view holds less than a majority of the seeds, while a
