@@ -74,7 +74,18 @@ public sealed partial class ReplicaActor
 
     private void OnWritesDrained()
     {
-        if (_writesInFlight > 0 || !_subscribeWhenDrained) return;
+        if (_writesInFlight > 0) return;
+        if (_leadWhenDrained is { } lead)
+        {
+            _leadWhenDrained = null;
+            // A newer assignment may have come meanwhile (then it decided the role and this one is void).
+            if (lead.LeaderEpoch == _leaderEpoch && _leader is null)
+            {
+                BecomeLeader(lead);
+                return;
+            }
+        }
+        if (!_subscribeWhenDrained) return;
         _subscribeWhenDrained = false;
         Subscribe();
     }
@@ -170,7 +181,7 @@ public sealed partial class ReplicaActor
             _highWatermark = Math.Max(_highWatermark, Math.Min(leaderHw, _partitionLog.LogEndOffset));
             if (_leaderEpoch == epoch && _leader is null) Ack();
             // The leader's start may have passed this log's end while it caught up.
-            if (_leaderLogStart > _leaderLogStartFollowed && _leader is null) FollowLeaderLogStart(_leaderLogStart);
+            if (_leaderLogStart > _leaderLogStartFollowed && _leader is null && _leadWhenDrained is null) FollowLeaderLogStart(_leaderLogStart);
             OnWritesDrained();
         });
     }

@@ -42,8 +42,33 @@ public sealed partial class ReplicaActor
     /// <summary>An acks=all request waiting longer than this is logged with every follower's progress.</summary>
     private const long StalledAckWarningMs = 5000;
 
+    /// <summary>The assignment this replica leads at once the journal writes in flight are in its log.</summary>
+    private PartitionMetadata? _leadWhenDrained;
+
+    /// <summary>
+    /// Leads at <paramref name="p"/>'s epoch with a settled log. A write still in flight (a batch the previous leader
+    /// pushed, or one of this replica's own earlier epoch) would land after the leader's state was built from the log
+    /// end: the high watermark would not count it, so acks=all requests waiting for it would stall until the next append,
+    /// and a producer's retry of the batch it carries would not be known as a duplicate and would be appended again.
+    /// Until then requests are answered NotLeaderOrFollower, naming this broker, which clients retry.
+    /// </summary>
+    private void Lead(PartitionMetadata p)
+    {
+        if (_writesInFlight == 0)
+        {
+            BecomeLeader(p);
+            return;
+        }
+        _log.Info("{0}: leading at epoch {1} once {2} journal write(s) in flight are done", _tp, p.LeaderEpoch, _writesInFlight);
+        _leadWhenDrained = p;
+        Timers.Cancel(nameof(SubscribeTick));
+        Become(AwaitingRole);
+    }
+
     private void BecomeLeader(PartitionMetadata p)
     {
+        _leadWhenDrained = null;
+        _subscribeWhenDrained = false;
         _leader = new LeaderReplicationState(BrokerId, p.LeaderEpoch, _writeEnd, p.Replicas, p.Isr,
             _partitionLog.LogEndOffset, _highWatermark, NowMs);
         _highWatermark = _leader.HighWatermark;

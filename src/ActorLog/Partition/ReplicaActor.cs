@@ -158,7 +158,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
         if (m.LeaderEpoch == _leaderEpoch)
         {
             // The assignment arrived first and we held back: lead now that the epoch is ours.
-            if (m.Leader == BrokerId && _leader is null) BecomeLeader(_assignment = m);
+            if (m.Leader == BrokerId && _leader is null) Lead(_assignment = m);
             return;
         }
         OnAssignment(new ReplicaManagerProtocol.AssignmentChanged(m, _config));
@@ -182,7 +182,7 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
         if (sameEpoch) return;
         StepDownIfLeader($"leader epoch {p.LeaderEpoch} started");
         _leaderEpoch = p.LeaderEpoch;
-        if (p.Leader == BrokerId && p.LeaderEpoch >= _leadableFrom) BecomeLeader(p);
+        if (p.Leader == BrokerId && p.LeaderEpoch >= _leadableFrom) Lead(p);
         else if (p.Leader == BrokerId)
         {
             _log.Info("{0}: assigned leader at epoch {1}; waiting for the controller's answer to this instance's epoch claim", _tp, p.LeaderEpoch);
