@@ -291,34 +291,56 @@ public sealed partial class ActorLogClient : IAsyncDisposable
 
     /// <summary>
     /// Asks a live broker's gateway; one that does not answer within <paramref name="attemptTimeout"/> (by default half
-    /// the request timeout: a controller's write may take seconds) is forgotten and another asked, until the request
-    /// timeout has passed.
+    /// the request timeout: a controller's write may take seconds), or that refuses as not up in the cluster yet
+    /// (BrokerNotAvailable: restarting, or its join stuck), is forgotten and another asked, until the request timeout
+    /// has passed. With no other broker left to ask, the refusal is the answer.
     /// </summary>
-    private async Task<T> AdminAsync<T>(object request, CancellationToken ct, TimeSpan? attemptTimeout = null)
+    private async Task<T> AdminAsync<T>(object request, CancellationToken ct, TimeSpan? attemptTimeout = null) where T : class, IAnswer
     {
         var perAttempt = attemptTimeout ?? TimeSpan.FromTicks(Settings.RequestTimeout.Ticks / 2);
         var deadline = DateTime.UtcNow + Settings.RequestTimeout;
+        T? refused = null;
         while (true)
         {
-            var gateway = await _client.Ask<IActorRef>(new GetAnyGateway(), Settings.RequestTimeout, ct);
+            IActorRef gateway;
+            try
+            {
+                gateway = await _client.Ask<IActorRef>(new GetAnyGateway(), Settings.RequestTimeout, ct);
+            }
+            catch (ActorLogException) when (refused is not null)
+            {
+                return refused;
+            }
             var left = deadline - DateTime.UtcNow;
             try
             {
                 if (left <= TimeSpan.Zero) throw new AskTimeoutException("request timeout");
-                return await gateway.Ask<T>(request, left < perAttempt ? left : perAttempt, ct);
+                var answer = await gateway.Ask<T>(request, left < perAttempt ? left : perAttempt, ct);
+                if (answer.Error?.Code != ErrorCode.BrokerNotAvailable || deadline - DateTime.UtcNow <= RetryMargin) return answer;
+                refused = answer;
             }
-            catch (AskTimeoutException) when (deadline - DateTime.UtcNow > TimeSpan.FromMilliseconds(100))
+            catch (AskTimeoutException) when (deadline - DateTime.UtcNow > RetryMargin)
             {
-                _client.Tell(new GatewayFailed(gateway));
-                await RefreshMetadataAsync(ct);
             }
             catch (AskTimeoutException)
             {
                 throw new ActorLogException(ErrorCode.RequestTimedOut,
                     $"No answer from the cluster within {Settings.RequestTimeout.TotalSeconds:0.#} s (is the controller running?)");
             }
+            _client.Tell(new GatewayFailed(gateway));
+            try
+            {
+                await RefreshMetadataAsync(ct);
+            }
+            catch (ActorLogException) when (refused is not null)
+            {
+                return refused;
+            }
         }
     }
+
+    /// <summary>Less time than this left before the request timeout is not worth another broker.</summary>
+    private static readonly TimeSpan RetryMargin = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The client's internal state in one line (metadata, gateways, produce queues), for diagnostics.</summary>
     public Task<string> DescribeStateAsync() => _client.Ask<string>(new DescribeState(), Settings.RequestTimeout);

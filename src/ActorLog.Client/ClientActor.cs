@@ -179,6 +179,11 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
     private void OnMetadata(MetadataArrived arrived)
     {
         _refreshing = false;
+        if (arrived.Result?.Error is { } refusal)
+        {
+            OnMetadataRefused(arrived.From, refusal);
+            return;
+        }
         if (arrived.Result is null)
         {
             _log.Warning("Metadata request failed: {0}", arrived.Failure?.Message);
@@ -206,6 +211,24 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         _waitingForMetadata.Clear();
         foreach (var (request, since) in waiting) Dispatch(request, since);
         foreach (var key in _accumulators.Keys.ToList()) TrySend(key);
+    }
+
+    /// <summary>
+    /// A broker not up in the cluster (restarting, or its join stuck) refuses to answer from its metadata, which may be
+    /// any age. Another gateway is asked at once; with none, this one again at the next retry (the records waiting for
+    /// metadata keep waiting), as it answers at once and asking it in a loop would flood it while it joins.
+    /// </summary>
+    private void OnMetadataRefused(IActorRef? from, ErrorInfo refusal)
+    {
+        _log.Info("{0}", refusal.Message);
+        if (from is not null && _gateways.Values.Any(g => !g.Equals(from)))
+        {
+            ForgetGateway(from);
+            StartRefresh();
+            return;
+        }
+        foreach (var waiter in _metadataWaiters) waiter.Tell(new Status.Failure(new ActorLogException(refusal)));
+        _metadataWaiters.Clear();
     }
 
     private void FailWaiting(ErrorInfo error)

@@ -9,23 +9,26 @@ public static class ControllerProtocol
 {
     public interface IControllerCommand : IActorLogMessage;
 
+    /// <summary>A client's command on one topic, answered with a <see cref="TopicResult"/>.</summary>
+    public interface ITopicCommand : IControllerCommand;
+
     /// <summary>MinInsyncReplicas / MaxMessageBytes of 0 and retention not given (null) take the broker defaults; -1 retention keeps everything.</summary>
     public sealed record CreateTopic(string Name, int Partitions, int ReplicationFactor, int MinInsyncReplicas, int MaxMessageBytes,
-        bool UncleanLeaderElection = false, long? RetentionMs = null, long? RetentionBytes = null) : IControllerCommand;
+        bool UncleanLeaderElection = false, long? RetentionMs = null, long? RetentionBytes = null) : ITopicCommand;
 
-    public sealed record DeleteTopic(string Name) : IControllerCommand;
+    public sealed record DeleteTopic(string Name) : ITopicCommand;
 
     /// <summary>Changes the given settings of a topic (null: unchanged): unclean.leader.election.enable, retention.ms, retention.bytes.</summary>
     public sealed record AlterTopicConfig(string Name, bool? UncleanLeaderElection, long? RetentionMs = null, long? RetentionBytes = null)
-        : IControllerCommand;
+        : ITopicCommand;
 
     /// <summary>
     /// Grows a topic to <paramref name="TotalPartitions"/> partitions (Kafka's CreatePartitions): only new partitions are
     /// placed; existing ones keep their replicas, leaders and epochs. Answered with a <see cref="TopicResult"/>.
     /// </summary>
-    public sealed record AddPartitions(string Name, int TotalPartitions) : IControllerCommand;
+    public sealed record AddPartitions(string Name, int TotalPartitions) : ITopicCommand;
 
-    public sealed record TopicResult(TopicMetadata? Topic, ErrorInfo? Error) : IActorLogMessage;
+    public sealed record TopicResult(TopicMetadata? Topic, ErrorInfo? Error) : IActorLogMessage, IAnswer;
 
     /// <summary>A leader asks to record a new in-sync set (Kafka's AlterPartition); refused for a stale epoch.</summary>
     public sealed record AlterIsr(TopicPartition Partition, int LeaderBrokerId, int LeaderEpoch, IReadOnlyList<int> Isr)
@@ -55,5 +58,5 @@ public static class ControllerProtocol
     /// </summary>
     public sealed record EnsureOffsetsTopic(int Partitions) : IControllerCommand;
 
-    public sealed record ElectPreferredLeadersResult(IReadOnlyList<PartitionElection> Partitions, ErrorInfo? Error) : IActorLogMessage;
+    public sealed record ElectPreferredLeadersResult(IReadOnlyList<PartitionElection> Partitions, ErrorInfo? Error) : IActorLogMessage, IAnswer;
 }

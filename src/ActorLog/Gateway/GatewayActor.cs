@@ -8,6 +8,7 @@ using ActorLog.Groups;
 using ActorLog.Groups.Admin;
 using ActorLog.Metadata;
 using ActorLog.Partition;
+using ActorLog.Serialization;
 using static ActorLog.Gateway.GatewayProtocol;
 
 namespace ActorLog.Gateway;
@@ -30,16 +31,27 @@ public sealed class GatewayActor : ReceiveActor
     private ClusterMetadata _metadata = ClusterMetadata.Empty;
 
     private readonly GroupSettings _groupSettings;
+    private readonly int _brokerId;
 
     public GatewayActor(int brokerId, IActorRef controller, IActorRef partitionRegion, IActorRef replicaManager, IActorRef groupRegion,
         GroupSettings groupSettings)
     {
         _groupSettings = groupSettings;
+        _brokerId = brokerId;
         Receive<Changed>(c => c.Key.Equals(MetadataKey.Key), c => Update(MetadataKey.ValueOf(c.Get(MetadataKey.Key))));
         Receive<ClusterMetadata>(Update);
-        Receive<GetMetadata>(OnGetMetadata);
-        Receive<ControllerProtocol.IControllerCommand>(controller.Forward);
-        Receive<DescribeTopic>(d => OnDescribe(d, partitionRegion));
+        Receive<GetMetadata>(m =>
+        {
+            if (!Refused(e => new MetadataResult(Array.Empty<BrokerInfo>(), -1, Array.Empty<TopicMetadata>(), e))) OnGetMetadata(m);
+        });
+        Receive<ControllerProtocol.IControllerCommand>(c =>
+        {
+            if (RefusalOf(c) is not { } refusal || !Refused(refusal)) controller.Forward(c);
+        });
+        Receive<DescribeTopic>(d =>
+        {
+            if (!Refused(e => new TopicDescription(d.Name, null, Array.Empty<PartitionDescription>(), e))) OnDescribe(d, partitionRegion);
+        });
         Receive<IGroupMessage>(m => OnGroupRequest(m, controller, groupRegion));
         // The controller's answer to our EnsureOffsetsTopic: the metadata brings the topic anyway.
         Receive<ControllerProtocol.TopicResult>(_ => { });
@@ -56,6 +68,37 @@ public sealed class GatewayActor : ReceiveActor
             else partitionRegion.Forward(m);
         });
     }
+
+    /// <summary>
+    /// While this broker is not Up (or leaving gracefully) in the cluster, answers the sender with
+    /// <paramref name="answer"/> carrying BrokerNotAvailable, so the client asks another broker. Until then this
+    /// broker's metadata may be any age (a restarted broker starts from its durable copy, and one whose join is stuck
+    /// gets nothing newer until its watchdog restarts it), and the controller singleton is out of its reach, so an admin
+    /// command would wait out the client's whole attempt. Kafka's brokers likewise serve no metadata until they have
+    /// caught up with the cluster's.
+    /// </summary>
+    private bool Refused(Func<ErrorInfo, IActorLogMessage> answer)
+    {
+        var status = _cluster.SelfMember.Status;
+        if (status is MemberStatus.Up or MemberStatus.Leaving) return false;
+        var state = status switch
+        {
+            MemberStatus.Joining or MemberStatus.WeaklyUp => "still joining the cluster",
+            MemberStatus.Removed => "not a member of the cluster",
+            _ => "leaving the cluster",
+        };
+        Sender.Tell(answer(new ErrorInfo(ErrorCode.BrokerNotAvailable, $"Broker {_brokerId} is {state}; ask another broker")));
+        return true;
+    }
+
+    /// <summary>The error answer of a client's admin command; null for the commands brokers send the controller themselves.</summary>
+    private static Func<ErrorInfo, IActorLogMessage>? RefusalOf(ControllerProtocol.IControllerCommand command) => command switch
+    {
+        ControllerProtocol.ITopicCommand => e => new ControllerProtocol.TopicResult(null, e),
+        ControllerProtocol.ElectPreferredLeaders => e => new ControllerProtocol.ElectPreferredLeadersResult(
+            Array.Empty<ControllerProtocol.PartitionElection>(), e),
+        _ => null,
+    };
 
     private bool HoldsReplica(TopicPartition tp, int brokerId) => _metadata.Find(tp)?.Replicas.Contains(brokerId) == true;
 

@@ -11,7 +11,7 @@ public static class GatewayProtocol
     public sealed record GetMetadata(IReadOnlyList<string>? Topics) : IActorLogMessage;
 
     public sealed record MetadataResult(IReadOnlyList<BrokerInfo> Brokers, int ControllerBrokerId,
-        IReadOnlyList<TopicMetadata> Topics, ErrorInfo? Error) : IActorLogMessage;
+        IReadOnlyList<TopicMetadata> Topics, ErrorInfo? Error) : IActorLogMessage, IAnswer;
 
     public sealed record DescribeTopic(string Name) : IActorLogMessage;
 
@@ -35,5 +35,5 @@ public static class GatewayProtocol
     }
 
     public sealed record TopicDescription(string Name, TopicConfig? Config, IReadOnlyList<PartitionDescription> Partitions,
-        ErrorInfo? Error) : IActorLogMessage;
+        ErrorInfo? Error) : IActorLogMessage, IAnswer;
 }

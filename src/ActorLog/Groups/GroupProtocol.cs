@@ -54,7 +54,7 @@ public static class GroupProtocol
 
     public sealed record GroupListing(string GroupId, string State);
 
-    public sealed record ListGroupsResult(IReadOnlyList<GroupListing> Groups, ErrorInfo? Error) : IActorLogMessage;
+    public sealed record ListGroupsResult(IReadOnlyList<GroupListing> Groups, ErrorInfo? Error) : IActorLogMessage, IAnswer;
 
     public sealed record DescribeGroup(string GroupId) : IGroupMessage;
 
