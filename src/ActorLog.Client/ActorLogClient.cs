@@ -291,21 +291,22 @@ public sealed partial class ActorLogClient : IAsyncDisposable
 
     /// <summary>
     /// Asks a live broker's gateway; one that does not answer within <paramref name="attemptTimeout"/> (by default half
-    /// the request timeout: a controller's write may take seconds), or that refuses as not up in the cluster yet
-    /// (BrokerNotAvailable: restarting, or its join stuck), is forgotten and another asked, until the request timeout
-    /// has passed. With no other broker left to ask, the refusal is the answer.
+    /// the request timeout: a controller's write may take seconds) is forgotten and another asked, until the request
+    /// timeout has passed. One that refuses as not up in the cluster (BrokerNotAvailable: restarting, or its join
+    /// stuck) is not asked again by this call; with no other broker left to ask, its refusal is the answer.
     /// </summary>
     private async Task<T> AdminAsync<T>(object request, CancellationToken ct, TimeSpan? attemptTimeout = null) where T : class, IAnswer
     {
         var perAttempt = attemptTimeout ?? TimeSpan.FromTicks(Settings.RequestTimeout.Ticks / 2);
         var deadline = DateTime.UtcNow + Settings.RequestTimeout;
+        var refusing = new HashSet<IActorRef>();
         T? refused = null;
         while (true)
         {
             IActorRef gateway;
             try
             {
-                gateway = await _client.Ask<IActorRef>(new GetAnyGateway(), Settings.RequestTimeout, ct);
+                gateway = await _client.Ask<IActorRef>(new GetAnyGateway(refusing), Settings.RequestTimeout, ct);
             }
             catch (ActorLogException) when (refused is not null)
             {
@@ -318,23 +319,18 @@ public sealed partial class ActorLogClient : IAsyncDisposable
                 var answer = await gateway.Ask<T>(request, left < perAttempt ? left : perAttempt, ct);
                 if (answer.Error?.Code != ErrorCode.BrokerNotAvailable || deadline - DateTime.UtcNow <= RetryMargin) return answer;
                 refused = answer;
+                refusing.Add(gateway);
+                continue;
             }
             catch (AskTimeoutException) when (deadline - DateTime.UtcNow > RetryMargin)
             {
+                _client.Tell(new GatewayFailed(gateway));
+                await RefreshMetadataAsync(ct);
             }
             catch (AskTimeoutException)
             {
                 throw new ActorLogException(ErrorCode.RequestTimedOut,
                     $"No answer from the cluster within {Settings.RequestTimeout.TotalSeconds:0.#} s (is the controller running?)");
-            }
-            _client.Tell(new GatewayFailed(gateway));
-            try
-            {
-                await RefreshMetadataAsync(ct);
-            }
-            catch (ActorLogException) when (refused is not null)
-            {
-                return refused;
             }
         }
     }

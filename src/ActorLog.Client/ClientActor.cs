@@ -82,8 +82,16 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         Receive<GetRoute>(OnGetRoute);
         Receive<GatewayFailed>(f => { ForgetGateway(f.Gateway); StartRefresh(); });
         Receive<DisassociatedEvent>(e => OnConnectionLost(e.RemoteAddress));
-        Receive<GetAnyGateway>(_ =>
+        Receive<GetAnyGateway>(get =>
         {
+            if (get.Except is { Count: > 0 } except)
+            {
+                var known = _gateways.Count == 0 && _bootstrapGateway is not null ? new[] { _bootstrapGateway } : _gateways.Values.ToArray();
+                var others = known.Where(g => !except.Contains(g)).ToList();
+                if (others.Count > 0) Sender.Tell(others[Random.Shared.Next(others.Count)]);
+                else Sender.Tell(new Status.Failure(new ActorLogException(ErrorCode.BrokerNotAvailable, "No other broker is known")));
+                return;
+            }
             if (AnyGateway() is { } gateway)
             {
                 Sender.Tell(gateway);

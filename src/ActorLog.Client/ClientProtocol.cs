@@ -24,8 +24,11 @@ internal static class ClientProtocol
     /// <summary>Answers with the <see cref="GatewayProtocol.MetadataResult"/> after refreshing it.</summary>
     public sealed record RefreshMetadata;
 
-    /// <summary>Answers with any live broker's gateway (for admin calls).</summary>
-    public sealed record GetAnyGateway;
+    /// <summary>
+    /// Answers with any live broker's gateway (for admin calls) other than those in <paramref name="Except"/> (gateways
+    /// that refused the call as not up in the cluster); fails with BrokerNotAvailable when there is none.
+    /// </summary>
+    public sealed record GetAnyGateway(IReadOnlySet<IActorRef>? Except = null);
 
     /// <summary>A gateway did not answer in time: use another one and refresh the metadata.</summary>
     public sealed record GatewayFailed(IActorRef Gateway);
