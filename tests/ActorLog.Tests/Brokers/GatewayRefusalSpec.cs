@@ -1,10 +1,10 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Configuration;
 using ActorLog.Common;
 using ActorLog.Controller;
 using ActorLog.Gateway;
 using ActorLog.Groups;
+using ActorLog.Tests.Infrastructure;
 using Xunit;
 
 namespace ActorLog.Tests.Brokers;
@@ -15,13 +15,7 @@ namespace ActorLog.Tests.Brokers;
 /// </summary>
 public sealed class GatewayRefusalSpec : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config ClusterNode = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-        akka.loglevel = WARNING
-        """);
-
-    public GatewayRefusalSpec() : base(ClusterNode, "actorlog") { }
+    public GatewayRefusalSpec() : base(LoopbackConfig.ClusterNode, "actorlog") { }
 
     [Fact]
     public async Task A_gateway_refuses_what_it_cannot_know_until_its_broker_is_up_then_serves()

@@ -23,12 +23,9 @@ namespace ActorLog.Tests.Brokers;
 public sealed class ReplicaLeadershipSpec : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly Config NodeConfig = ConfigurationFactory.ParseString($"""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp {"{"} hostname = 127.0.0.1, port = 0 {"}"}
-        akka.loglevel = WARNING
         actorlog.broker-id = 1
         {GatedJournal.Config}
-        """).WithFallback(ActorLog.Configuration.DefaultConfig.Load());
+        """).WithFallback(LoopbackConfig.ClusterNode).WithFallback(ActorLog.Configuration.DefaultConfig.Load());
 
     private static readonly TopicPartition Tp = new("t", 0);
     private static readonly TopicConfig OneInSync = new(1, 1_048_576, false);

@@ -1,10 +1,10 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
 using ActorLog.Client;
 using ActorLog.Client.Produce;
 using ActorLog.Gateway;
 using ActorLog.Metadata;
+using ActorLog.Tests.Infrastructure;
 using Xunit;
 
 namespace ActorLog.Tests.Client;
@@ -17,13 +17,7 @@ namespace ActorLog.Tests.Client;
 /// </summary>
 public sealed class ClientActorRediscoverySpec : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config Remote = ConfigurationFactory.ParseString("""
-        akka.actor.provider = remote
-        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-        akka.loglevel = WARNING
-        """);
-
-    public ClientActorRediscoverySpec() : base(Remote, "actorlog") { }
+    public ClientActorRediscoverySpec() : base(LoopbackConfig.Remote, "actorlog") { }
 
     private sealed class Forwarder : ReceiveActor
     {

@@ -19,11 +19,7 @@ namespace ActorLog.Tests.Client;
 /// </summary>
 public sealed class ClientRefusalSpec : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config Remote = ConfigurationFactory.ParseString("""
-        akka.actor.provider = remote
-        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-        akka.loglevel = WARNING
-        """).WithFallback(ActorLog.Configuration.DefaultConfig.Load());
+    private static readonly Config Remote = LoopbackConfig.Remote.WithFallback(ActorLog.Configuration.DefaultConfig.Load());
 
     public ClientRefusalSpec() : base(Remote, "actorlog") { }
 

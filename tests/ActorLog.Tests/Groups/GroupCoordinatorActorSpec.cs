@@ -11,6 +11,7 @@ using ActorLog.Groups.Offsets;
 using ActorLog.Log;
 using ActorLog.Metadata;
 using ActorLog.Partition;
+using ActorLog.Tests.Infrastructure;
 using Xunit;
 using static ActorLog.Groups.GroupProtocol;
 
@@ -23,12 +24,8 @@ namespace ActorLog.Tests.Groups;
 /// </summary>
 public sealed class GroupCoordinatorActorSpec : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config SingleNode = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-        akka.cluster.distributed-data.durable.keys = []
-        akka.loglevel = WARNING
-        """).WithFallback(Configuration.DefaultConfig.Load());
+    private static readonly Config SingleNode = ConfigurationFactory.ParseString("akka.cluster.distributed-data.durable.keys = []")
+        .WithFallback(LoopbackConfig.ClusterNode).WithFallback(Configuration.DefaultConfig.Load());
 
     private const string Group = "g";
     private static readonly TopicPartition Orders0 = new("orders", 0);
