@@ -43,13 +43,17 @@ public sealed partial class ActorLogClient : IAsyncDisposable
             var attempts = addresses.Select(a => system
                 .ActorSelection($"akka.tcp://actorlog@{a.Host}:{a.Port}/user/{GatewayActor.Name}")
                 .ResolveOne(settings.ConnectTimeout, ct)).ToList();
-            IActorRef? gateway = null;
+            IActorRef? gateway = null, refusing = null;
             while (attempts.Count > 0 && gateway is null)
             {
                 var done = await Task.WhenAny(attempts);
                 attempts.Remove(done);
-                if (done.IsCompletedSuccessfully) gateway = done.Result;
+                if (!done.IsCompletedSuccessfully) continue;
+                if (await ServesMetadataAsync(done.Result, ct)) gateway = done.Result;
+                else refusing ??= done.Result;
             }
+            // Only brokers not up in the cluster answered: the client starts from one and asks it again as it retries.
+            gateway ??= refusing;
             if (gateway is null)
                 throw new ActorLogException(ErrorCode.BrokerNotAvailable,
                     $"Cannot reach any bootstrap broker at {bootstrap} (tried for {settings.ConnectTimeout.TotalSeconds:0.#} s)");
@@ -63,6 +67,26 @@ public sealed partial class ActorLogClient : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Whether a bootstrap broker answers metadata: one still joining the cluster (restarting) refuses, and a client that
+    /// started from it would know no other broker to ask, though the next bootstrap address may be up.
+    /// </summary>
+    private static async Task<bool> ServesMetadataAsync(IActorRef gateway, CancellationToken ct)
+    {
+        try
+        {
+            var metadata = await gateway.Ask<GatewayProtocol.MetadataResult>(new GatewayProtocol.GetMetadata(Array.Empty<string>()),
+                BootstrapMetadataTimeout, ct);
+            return metadata.Error is null;
+        }
+        catch (AskTimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static readonly TimeSpan BootstrapMetadataTimeout = TimeSpan.FromSeconds(2);
 
     private static readonly TimeSpan FetchAnswerSlack = TimeSpan.FromSeconds(5);
 

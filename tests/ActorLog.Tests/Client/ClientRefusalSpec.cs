@@ -92,6 +92,32 @@ public sealed class ClientRefusalSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_client_starts_from_a_bootstrap_broker_that_is_up()
+    {
+        var broker2 = ActorSystem.Create("actorlog", Remote);
+        try
+        {
+            var port1 = ((ExtendedActorSystem)Sys).Provider.DefaultAddress.Port!.Value;
+            var port2 = ((ExtendedActorSystem)broker2).Provider.DefaultAddress.Port!.Value;
+            var brokers = new[] { new BrokerInfo(1, "127.0.0.1", port1, "up"), new BrokerInfo(2, "127.0.0.1", port2, "joining") };
+            Sys.ActorOf(Props.Create(() => new ServingGateway(brokers)), GatewayActor.Name);
+            broker2.ActorOf(Props.Create(() => new RefusingGateway(new StrongBox<int>(), new StrongBox<int>())), GatewayActor.Name);
+
+            // Whichever bootstrap address answers first, the client starts from the one that serves metadata. (Started from
+            // the joining one it would know no other broker: every attempt would end in the refusal.)
+            for (var i = 0; i < 8; i++)
+            {
+                await using var client = await ActorLogClient.ConnectAsync($"127.0.0.1:{port2},127.0.0.1:{port1}");
+                Assert.Null((await client.DescribeTopicAsync("t")).Error);
+            }
+        }
+        finally
+        {
+            await broker2.Terminate();
+        }
+    }
+
+    [Fact]
     public async Task With_no_other_broker_the_refusal_is_the_answer()
     {
         var port = ((ExtendedActorSystem)Sys).Provider.DefaultAddress.Port!.Value;
