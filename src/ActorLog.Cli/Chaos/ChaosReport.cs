@@ -53,6 +53,9 @@ public sealed record ChaosReport(
         if (unsettled > 0) notes.Add($"{unsettled} record(s) still unanswered {S(ChaosSettings.SettleTimeout)} s after the producer stopped");
         notes.AddRange(exits.Select(e => $"broker {e.BrokerId} (pid {e.Pid}) exited by itself at {S(e.At)} s with code {e.ExitCode} and was restarted"));
         notes.AddRange(kills.Where(k => k.Note is not null).Select(k => $"kill #{k.Number}: {k.Note}"));
+        notes.AddRange(kills.Where(k => k.Note is null && k.WritableAt - k.KilledAt > ChaosSettings.SlowWritable).Select(k =>
+            $"kill #{k.Number}: every partition took a write again only {S(k.WritableAt!.Value - k.KilledAt)} s after the kill " +
+            $"(over {S(ChaosSettings.SlowWritable)} s: a partition stalled)"));
         if (check.Unverified > 0) notes.Add($"{check.Unverified} acknowledged record(s) unverified: their partition could not be read to its end");
         if (summary.NeverRecovered > 0) notes.Add($"{summary.NeverRecovered} partition failover(s) never saw an acknowledged write before the run ended");
 

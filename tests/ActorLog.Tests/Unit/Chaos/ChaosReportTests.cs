@@ -41,6 +41,17 @@ public class ChaosReportTests
     }
 
     [Fact]
+    public void A_partition_writable_again_only_after_30_s_is_noted()
+    {
+        var slow = Kill(1, false) with { WritableAt = TimeSpan.FromSeconds(8 + 62.6) };
+        var quick = Kill(2, true) with { WritableAt = TimeSpan.FromSeconds(16 + 6) };
+        var r = Build([slow, quick]);
+        Assert.True(r.Passed);
+        var note = Assert.Single(r.Problems);
+        Assert.Equal("note: kill #1: every partition took a write again only 62.6 s after the kill (over 30 s: a partition stalled)", note);
+    }
+
+    [Fact]
     public void Violations_too_few_kills_no_controller_kill_a_lost_broker_or_an_unread_partition_fail_the_run()
     {
         Assert.False(Build([Kill(1, false), Kill(2, true)], Clean with { Duplicated = 1 }).Passed);
