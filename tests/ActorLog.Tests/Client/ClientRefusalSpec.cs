@@ -54,66 +54,63 @@ public sealed class ClientRefusalSpec : Akka.TestKit.Xunit2.TestKit
         }
     }
 
+    private readonly StrongBox<int> _metadataRefused = new();
+    private readonly StrongBox<int> _describesRefused = new();
+    private ActorSystem? _broker2;
+
+    /// <summary>Broker 1 (this spec's system, serving) and broker 2 (a second system, refusing); broker 1 lists broker 2 as given.</summary>
+    private (int Port1, int Port2) StartBrokers(string broker2Status)
+    {
+        _broker2 = ActorSystem.Create("actorlog", Remote);
+        var port1 = ((ExtendedActorSystem)Sys).Provider.DefaultAddress.Port!.Value;
+        var port2 = ((ExtendedActorSystem)_broker2).Provider.DefaultAddress.Port!.Value;
+        var brokers = new[] { new BrokerInfo(1, "127.0.0.1", port1, "up"), new BrokerInfo(2, "127.0.0.1", port2, broker2Status) };
+        Sys.ActorOf(Props.Create(() => new ServingGateway(brokers)), GatewayActor.Name);
+        _broker2.ActorOf(Props.Create(() => new RefusingGateway(_metadataRefused, _describesRefused)), GatewayActor.Name);
+        return (port1, port2);
+    }
+
+    protected override void AfterAll()
+    {
+        _broker2?.Terminate().Wait(TimeSpan.FromSeconds(10));
+        base.AfterAll();
+    }
+
     [Fact]
     public async Task A_client_asks_another_broker_when_one_refuses_as_not_up()
     {
-        var broker2 = ActorSystem.Create("actorlog", Remote);
-        try
-        {
-            var port1 = ((ExtendedActorSystem)Sys).Provider.DefaultAddress.Port!.Value;
-            var port2 = ((ExtendedActorSystem)broker2).Provider.DefaultAddress.Port!.Value;
-            var brokers = new[] { new BrokerInfo(1, "127.0.0.1", port1, "up"), new BrokerInfo(2, "127.0.0.1", port2, "up") };
-            Sys.ActorOf(Props.Create(() => new ServingGateway(brokers)), GatewayActor.Name);
-            var metadataRefused = new StrongBox<int>();
-            var describesRefused = new StrongBox<int>();
-            broker2.ActorOf(Props.Create(() => new RefusingGateway(metadataRefused, describesRefused)), GatewayActor.Name);
+        // Listed up: a broker that restarted at the same address while the others still saw its old incarnation.
+        var (port1, _) = StartBrokers("up");
 
-            await using var client = await ActorLogClient.ConnectAsync($"127.0.0.1:{port1}");
-            // Once both gateways are known, every refresh and describe picks one of them at random.
-            await Eventually.Async(async () => Assert.Contains("gateways [1,2]", await client.DescribeStateAsync()),
-                TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50));
-            for (var i = 0; i < 40 && (describesRefused.Value == 0 || metadataRefused.Value == 0); i++)
-            {
-                var started = DateTime.UtcNow;
-                var description = await client.DescribeTopicAsync("t");
-                Assert.Null(description.Error);
-                Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(3), $"describe took {DateTime.UtcNow - started}");
-                var metadata = await client.RefreshMetadataAsync();
-                Assert.Null(metadata.Error);
-                Assert.Equal(1, metadata.ControllerBrokerId);
-            }
-            Assert.True(describesRefused.Value > 0, "broker 2 was never asked a describe");
-            Assert.True(metadataRefused.Value > 0, "broker 2 was never asked for metadata");
-        }
-        finally
+        await using var client = await ActorLogClient.ConnectAsync($"127.0.0.1:{port1}");
+        // Once both gateways are known, every refresh and describe picks one of them at random.
+        await Eventually.Async(async () => Assert.Contains("gateways [1,2]", await client.DescribeStateAsync()),
+            TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50));
+        for (var i = 0; i < 40 && (_describesRefused.Value == 0 || _metadataRefused.Value == 0); i++)
         {
-            await broker2.Terminate();
+            var started = DateTime.UtcNow;
+            var description = await client.DescribeTopicAsync("t");
+            Assert.Null(description.Error);
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(3), $"describe took {DateTime.UtcNow - started}");
+            var metadata = await client.RefreshMetadataAsync();
+            Assert.Null(metadata.Error);
+            Assert.Equal(1, metadata.ControllerBrokerId);
         }
+        Assert.True(_describesRefused.Value > 0, "broker 2 was never asked a describe");
+        Assert.True(_metadataRefused.Value > 0, "broker 2 was never asked for metadata");
     }
 
     [Fact]
     public async Task A_client_starts_from_a_bootstrap_broker_that_is_up()
     {
-        var broker2 = ActorSystem.Create("actorlog", Remote);
-        try
-        {
-            var port1 = ((ExtendedActorSystem)Sys).Provider.DefaultAddress.Port!.Value;
-            var port2 = ((ExtendedActorSystem)broker2).Provider.DefaultAddress.Port!.Value;
-            var brokers = new[] { new BrokerInfo(1, "127.0.0.1", port1, "up"), new BrokerInfo(2, "127.0.0.1", port2, "joining") };
-            Sys.ActorOf(Props.Create(() => new ServingGateway(brokers)), GatewayActor.Name);
-            broker2.ActorOf(Props.Create(() => new RefusingGateway(new StrongBox<int>(), new StrongBox<int>())), GatewayActor.Name);
+        var (port1, port2) = StartBrokers("joining");
 
-            // Whichever bootstrap address answers first, the client starts from the one that serves metadata. (Started from
-            // the joining one it would know no other broker: every attempt would end in the refusal.)
-            for (var i = 0; i < 8; i++)
-            {
-                await using var client = await ActorLogClient.ConnectAsync($"127.0.0.1:{port2},127.0.0.1:{port1}");
-                Assert.Null((await client.DescribeTopicAsync("t")).Error);
-            }
-        }
-        finally
+        // Whichever bootstrap address answers first, the client starts from the one that serves metadata. (Started from
+        // the joining one it would know no other broker: every attempt would end in the refusal.)
+        for (var i = 0; i < 8; i++)
         {
-            await broker2.Terminate();
+            await using var client = await ActorLogClient.ConnectAsync($"127.0.0.1:{port2},127.0.0.1:{port1}");
+            Assert.Null((await client.DescribeTopicAsync("t")).Error);
         }
     }
 
