@@ -84,17 +84,15 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
         Receive<DisassociatedEvent>(e => OnConnectionLost(e.RemoteAddress));
         Receive<GetAnyGateway>(get =>
         {
-            if (get.Except is { Count: > 0 } except)
-            {
-                var known = _gateways.Count == 0 && _bootstrapGateway is not null ? new[] { _bootstrapGateway } : _gateways.Values.ToArray();
-                var others = known.Where(g => !except.Contains(g)).ToList();
-                if (others.Count > 0) Sender.Tell(others[Random.Shared.Next(others.Count)]);
-                else Sender.Tell(new Status.Failure(new ActorLogException(ErrorCode.BrokerNotAvailable, "No other broker is known")));
-                return;
-            }
-            if (AnyGateway() is { } gateway)
+            if (AnyGateway(get.Except) is { } gateway)
             {
                 Sender.Tell(gateway);
+                return;
+            }
+            if (get.Except is { Count: > 0 })
+            {
+                // Every known gateway refused this call: looking for more would find the same brokers.
+                Sender.Tell(new Status.Failure(new ActorLogException(ErrorCode.BrokerNotAvailable, "No other broker is known")));
                 return;
             }
             Rediscover();
@@ -158,9 +156,15 @@ internal sealed partial class ClientActor : ReceiveActor, IWithTimers
             $"sent {a.Value.Sent.Count}, in flight {a.Value.InFlight}, retries in flight {a.Value.RetriesInFlight}"));
 
     /// <summary>A gateway of a broker that was up at the last metadata refresh (any one, so a dead broker is not asked
-    /// every time); the bootstrap one until then.</summary>
-    private IActorRef? AnyGateway() =>
-        _gateways.Count == 0 ? _bootstrapGateway : _gateways.Values.ElementAt(Random.Shared.Next(_gateways.Count));
+    /// every time); the bootstrap one until then. None of <paramref name="except"/>.</summary>
+    private IActorRef? AnyGateway(IReadOnlySet<IActorRef>? except = null)
+    {
+        var known = _gateways.Count == 0
+            ? _bootstrapGateway is { } bootstrap ? [bootstrap] : Array.Empty<IActorRef>()
+            : _gateways.Values.ToArray();
+        var candidates = except is { Count: > 0 } ? known.Where(g => !except.Contains(g)).ToArray() : known;
+        return candidates.Length == 0 ? null : candidates[Random.Shared.Next(candidates.Length)];
+    }
 
     private void ForgetGateway(IActorRef gateway)
     {
