@@ -10,6 +10,7 @@ public sealed record ActorLogSettings(
     int MaxMessageBytes,
     long LogCacheMaxBytes,
     long SnapshotAfterBytes,
+    long SnapshotAfterBatches,
     int DefaultMinInsyncReplicas,
     TimeSpan ReplicaLagTimeMax,
     TimeSpan IsrCheckInterval,
@@ -40,6 +41,7 @@ public sealed record ActorLogSettings(
             c.GetInt("log.max-message-bytes"),
             CacheMaxBytes(c),
             ReadSnapshotAfterBytes(c),
+            ReadSnapshotAfterBatches(c),
             c.GetInt("topic-defaults.min-insync-replicas"),
             c.GetTimeSpan("replication.lag-time-max"),
             c.GetTimeSpan("replication.isr-check-interval"),
@@ -90,6 +92,18 @@ public sealed record ActorLogSettings(
         0 => throw new ConfigurationException("actorlog.log.snapshot-after-bytes must be above 0 (or off), got 0"),
         var bytes => bytes,
     };
+
+    /// <summary>log.snapshot-after-batches: a count above 0, or off (0).</summary>
+    private static long ReadSnapshotAfterBatches(Config c)
+    {
+        const string key = "log.snapshot-after-batches";
+        var text = c.GetString(key)?.Trim();
+        if (text is null or "") throw new ConfigurationException($"actorlog.{key} is missing");
+        if (text.Equals("off", StringComparison.OrdinalIgnoreCase)) return 0;
+        return long.TryParse(text, out var batches) && batches > 0
+            ? batches
+            : throw new ConfigurationException($"actorlog.{key} must be a number of batches above 0 (or off), got '{text}'");
+    }
 
     /// <summary>A duration that may also be "off" (null).</summary>
     private static TimeSpan? OffOrDuration(Config c, string key)

@@ -14,10 +14,23 @@ public sealed record LogIndexSnapshot(long LogEndOffset, BatchIndexEntry[] Entri
     public const int BytesPerEntry = 48;
 
     /// <summary>
-    /// When a replica saves its next snapshot: after at least <paramref name="intervalBytes"/> of batches were
-    /// written since the last one, and never before 8 times the snapshot's own size, so snapshots stay at most an
-    /// eighth of what is written even when the index is large (small batches, a long log). 0 turns them off.
+    /// The batch trigger's floor in the size of the index: a snapshot writes the whole index, so one taken every
+    /// <c>snapshot-after-batches</c> batches of a long log would write many entries per batch appended. Waiting for
+    /// a sixteenth of the index keeps that at 16 entries (768 bytes) per batch, and a restart's replay at a sixteenth.
     /// </summary>
-    public static bool IsDue(long bytesSinceLast, int batchCount, long intervalBytes) =>
-        intervalBytes > 0 && bytesSinceLast >= Math.Max(intervalBytes, 8L * BytesPerEntry * batchCount);
+    public const int IndexFractionPerBatchTrigger = 16;
+
+    /// <summary>
+    /// When a replica saves its next snapshot; either trigger (0 turns it off):
+    /// <list type="bullet">
+    /// <item>bytes: <paramref name="intervalBytes"/> of batches written since the last one, and never before 8 times
+    /// the snapshot's own size, so snapshots stay at most an eighth of what is written;</item>
+    /// <item>batches: <paramref name="intervalBatches"/> batches written since the last one, and at least a sixteenth
+    /// of the index. A restart replays one journal event per batch, so with small batches (a slow producer, acks=all
+    /// one record at a time) the bytes alone left hundreds of thousands of events to replay.</item>
+    /// </list>
+    /// </summary>
+    public static bool IsDue(long bytesSinceLast, long batchesSinceLast, int batchCount, long intervalBytes, long intervalBatches) =>
+        (intervalBytes > 0 && bytesSinceLast >= Math.Max(intervalBytes, 8L * BytesPerEntry * batchCount))
+        || (intervalBatches > 0 && batchesSinceLast >= Math.Max(intervalBatches, batchCount / IndexFractionPerBatchTrigger));
 }

@@ -5,14 +5,17 @@ using ActorLog.Log;
 namespace ActorLog.Partition;
 
 /// <summary>
-/// Snapshots of the log index (decision 30): after every <c>actorlog.log.snapshot-after-bytes</c> written the
-/// replica saves its index, and a restart loads the latest one and replays only the journal events after it.
+/// Snapshots of the log index (decisions 30 and 43): after every <c>actorlog.log.snapshot-after-bytes</c> or
+/// <c>snapshot-after-batches</c> written the replica saves its index, and a restart loads the latest one and replays only the journal events after it.
 /// One snapshot is kept; each saved one deletes those before it.
 /// </summary>
 public sealed partial class ReplicaActor
 {
     /// <summary>Bytes of batches appended (or replayed) since the last snapshot was saved.</summary>
     private long _bytesSinceSnapshot;
+
+    /// <summary>Batches appended (or replayed) since then: a restart replays one journal event for each.</summary>
+    private long _batchesSinceSnapshot;
 
     private bool _snapshotInFlight;
 
@@ -49,6 +52,7 @@ public sealed partial class ReplicaActor
     private void OnAppended(RecordBatch batch)
     {
         _bytesSinceSnapshot += batch.SizeInBytes;
+        _batchesSinceSnapshot++;
         if (!IsRecovering) SnapshotIfDue();
     }
 
@@ -58,9 +62,11 @@ public sealed partial class ReplicaActor
     /// </summary>
     private void SnapshotIfDue()
     {
-        if (_snapshotInFlight || !LogIndexSnapshot.IsDue(_bytesSinceSnapshot, _partitionLog.BatchCount, _settings.SnapshotAfterBytes)) return;
+        if (_snapshotInFlight || !LogIndexSnapshot.IsDue(_bytesSinceSnapshot, _batchesSinceSnapshot, _partitionLog.BatchCount,
+                _settings.SnapshotAfterBytes, _settings.SnapshotAfterBatches)) return;
         _snapshotInFlight = true;
         _bytesSinceSnapshot = 0;
+        _batchesSinceSnapshot = 0;
         SaveSnapshot(_partitionLog.ToSnapshot());
     }
 

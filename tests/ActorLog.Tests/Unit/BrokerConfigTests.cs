@@ -271,6 +271,9 @@ public sealed class BrokerConfigTests : IDisposable
     [InlineData("actorlog.log.snapshot-after-bytes = 0", "snapshot-after-bytes")]
     [InlineData("actorlog.log.snapshot-after-bytes = often", "snapshot-after-bytes")]
     [InlineData("actorlog.log.snapshot-after-bytes = \"\"", "snapshot-after-bytes")]
+    [InlineData("actorlog.log.snapshot-after-batches = 0", "snapshot-after-batches")]
+    [InlineData("actorlog.log.snapshot-after-batches = 1.5", "snapshot-after-batches")]
+    [InlineData("actorlog.log.snapshot-after-batches = \"\"", "snapshot-after-batches")]
     [InlineData("actorlog.topic-defaults.retention = 0s", "topic-defaults.retention")]
     [InlineData("actorlog.topic-defaults.retention-bytes = lots", "retention-bytes")]
     [InlineData("actorlog.log.retention-check-interval = 0s", "retention-check-interval")]
@@ -285,14 +288,16 @@ public sealed class BrokerConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("", 64L * 1024 * 1024)]
-    [InlineData("actorlog.log.snapshot-after-bytes = 8KiB", 8192L)]
-    [InlineData("actorlog.log.snapshot-after-bytes = off", 0L)]
-    public void Index_snapshots_default_to_every_64_MiB_and_can_be_turned_off(string text, long expected)
+    [InlineData("", 64L * 1024 * 1024, 10_000L)]
+    [InlineData("actorlog.log.snapshot-after-bytes = 8KiB", 8192L, 10_000L)]
+    [InlineData("actorlog.log { snapshot-after-bytes = off, snapshot-after-batches = 500 }", 0L, 500L)]
+    [InlineData("actorlog.log.snapshot-after-batches = off", 64L * 1024 * 1024, 0L)]
+    public void Index_snapshots_default_to_every_64_MiB_or_10000_batches_and_each_trigger_can_be_turned_off(string text, long bytes, long batches)
     {
         var file = WriteFile("snapshots.conf", text);
         var c = BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv);
-        Assert.Equal(expected, ActorLog.Configuration.ActorLogSettings.Create(c.GetConfig("actorlog")).SnapshotAfterBytes);
+        var settings = ActorLog.Configuration.ActorLogSettings.Create(c.GetConfig("actorlog"));
+        Assert.Equal((bytes, batches), (settings.SnapshotAfterBytes, settings.SnapshotAfterBatches));
     }
 
     [Theory]

@@ -369,5 +369,16 @@ public class PartitionLogCacheTests
     [InlineData(3840L, 10, 1000L, true)]
     [InlineData(1L << 40, 10, 0L, false)]     // off
     public void A_snapshot_is_due_after_the_interval_and_eight_times_its_own_size(long bytesSince, int batches, long interval, bool due) =>
-        Assert.Equal(due, LogIndexSnapshot.IsDue(bytesSince, batches, interval));
+        Assert.Equal(due, LogIndexSnapshot.IsDue(bytesSince, 0, batches, interval, 0));
+
+    [Theory]
+    [InlineData(99L, 100, 100L, false)]         // small batches: 99 written of the 100 the trigger waits for
+    [InlineData(100L, 100, 100L, true)]
+    [InlineData(100L, 3200, 100L, false)]       // a 3,200-batch index: a snapshot waits for a sixteenth of it, 200
+    [InlineData(199L, 3200, 100L, false)]
+    [InlineData(200L, 3200, 100L, true)]
+    [InlineData(1_000_000L, 3200, 0L, false)]   // off
+    public void A_snapshot_is_due_after_the_batch_interval_and_a_sixteenth_of_the_index(long batchesSince, int batches, long interval, bool due) =>
+        // 1 byte a batch, far below the byte trigger's 64 MiB: only the batch count decides.
+        Assert.Equal(due, LogIndexSnapshot.IsDue(batchesSince, batchesSince, batches, 64L << 20, interval));
 }
