@@ -24,8 +24,6 @@ public sealed class StdErrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
     /// Akka.Remote reports a broker's connection dropping (its process died or stopped) as an ERROR of its endpoint
     /// writer, "Disassociated". The client handles that itself (it resends what was in flight there and answers the
     /// caller with a typed error if it cannot), so the line only alarmed users of the CLI while a broker restarted.
-    /// The exception type is internal to Akka.Remote, hence the name.
     /// </summary>
-    internal static bool IsHandledConnectionLoss(LogEvent e) =>
-        e is Error { Cause: { } cause } && cause.GetType().FullName == "Akka.Remote.EndpointDisassociatedException";
+    internal static bool IsHandledConnectionLoss(LogEvent e) => ActorLog.Hosting.RemotingLogEvents.IsDisassociation(e);
 }

@@ -14,11 +14,11 @@ public sealed record ChaosReport(
     bool Passed)
 {
     public sealed record RunSettings(int Brokers, int Partitions, double DurationSeconds, double KillIntervalSeconds, double DownTimeSeconds,
-        int Seed, int InFlight, int Rate, int MinKills, string Topic, string DataDir, double ElapsedSeconds);
+        int Seed, int InFlight, int Rate, int MinKills, string Topic, string DataDir, double ElapsedSeconds, string Fault);
 
     public sealed record Kill(int Number, int BrokerId, int Pid, bool Controller, IReadOnlyList<int> LedPartitions, double KilledAtSeconds,
         double? BackUpAfterSeconds, double? InSyncAfterSeconds, double? WritableAfterSeconds, IReadOnlyList<PartitionFailoverSeconds> Failover,
-        string? Problem, string? Note);
+        string? Problem, string? Note, string Fault);
 
     /// <summary>Null seconds: the partition had no acknowledged write after the kill before the run ended.</summary>
     public sealed record PartitionFailoverSeconds(int Partition, double? Seconds);
@@ -61,12 +61,13 @@ public sealed record ChaosReport(
 
         return new ChaosReport(
             new RunSettings(settings.Brokers, settings.Partitions, S(settings.Duration), S(settings.KillInterval), S(settings.DownTime), settings.Seed,
-                settings.InFlight, settings.Rate, settings.MinKills, ChaosSettings.Topic, settings.DataDir, S(elapsed)),
+                settings.InFlight, settings.Rate, settings.MinKills, ChaosSettings.Topic, settings.DataDir, S(elapsed),
+                settings.Fault.ToString().ToLowerInvariant()),
             kills.Select(k => new Kill(k.Number, k.BrokerId, k.Pid, k.WasController, k.LedPartitions, S(k.KilledAt),
                 k.UpAt is { } up ? S(up - k.KilledAt) : null, k.InSyncAt is { } sync ? S(sync - k.KilledAt) : null,
                 k.WritableAt is { } writable ? S(writable - k.KilledAt) : null,
                 failovers.Where(f => f.Kill == k.Number).Select(f => new PartitionFailoverSeconds(f.Partition, f.Unavailable is { } u ? S(u) : null)).ToList(),
-                k.Problem, k.Note)).ToList(),
+                k.Problem, k.Note, k.Paused ? "pause" : "kill")).ToList(),
             new FailoverStats(summary.Measured, summary.Median is { } m ? S(m) : null, summary.Max is { } x ? S(x) : null, summary.NeverRecovered),
             check, partitions,
             failed.GroupBy(f => (f.Partition, f.Error)).OrderBy(g => g.Key.Partition).ThenBy(g => g.Key.Error, StringComparer.Ordinal)

@@ -11,13 +11,14 @@ internal static class ChaosReportTable
         var w = Console.Out;
         w.WriteLine();
         w.WriteLine($"Chaos run: {s.Brokers} brokers, topic '{s.Topic}' with {s.Partitions} partition(s) (RF {ChaosSettings.ReplicationFactor}, " +
-                    $"min.insync.replicas {ChaosSettings.MinInsyncReplicas}), acks=all, {s.DurationSeconds} s, kill every {s.KillIntervalSeconds} s, " +
+                    $"min.insync.replicas {ChaosSettings.MinInsyncReplicas}), acks=all, {s.DurationSeconds} s, " +
+                    $"{(s.Fault == "kill" ? "kill" : $"fault ({s.Fault})")} every {s.KillIntervalSeconds} s, " +
                     $"down {s.DownTimeSeconds} s, seed {s.Seed}; {s.ElapsedSeconds} s in all. Broker logs: {s.DataDir}/broker-N/broker.log");
         w.WriteLine();
         Output.Table(["KILL", "AT", "BROKER", "CONTROLLER", "LED", "FAILOVER (partition: s)", "UP AFTER", "IN SYNC AFTER", "WRITABLE AFTER", "PROBLEM"],
             report.Kills.Select(k => (IReadOnlyList<string>)
             [
-                $"#{k.Number}", $"{k.KilledAtSeconds:0.0}s", k.BrokerId.ToString(), k.Controller ? "yes" : "",
+                $"#{k.Number}{(k.Fault == "kill" ? "" : $" {k.Fault}")}", $"{k.KilledAtSeconds:0.0}s", k.BrokerId.ToString(), k.Controller ? "yes" : "",
                 Output.Ids(k.LedPartitions),
                 k.Failover.Count == 0 ? "-" : string.Join(" ", k.Failover.Select(f => $"p{f.Partition}: {(f.Seconds is { } x ? $"{x:0.000}" : "never")}")),
                 k.BackUpAfterSeconds is { } up ? $"{up:0.0}s" : "-", k.InSyncAfterSeconds is { } sync ? $"{sync:0.0}s" : "-",

@@ -1,5 +1,18 @@
 namespace ActorLog.Cli.Chaos;
 
+/// <summary>
+/// What the nemesis does to its victim. Kill: SIGKILL, restarted after the down time (a crash). Pause: SIGSTOP for
+/// the down time, then SIGCONT (a long GC pause or a frozen VM: the broker goes silent with its connections open,
+/// the others fail over, and it wakes up believing what it believed before; downed meanwhile, it exits and is
+/// restarted). Mixed: either, at random.
+/// </summary>
+public enum ChaosFault
+{
+    Kill,
+    Pause,
+    Mixed,
+}
+
 /// <summary>One chaos run's parameters, as given on the command line (validated by <see cref="Validate"/>).</summary>
 public sealed record ChaosSettings(
     int Brokers,
@@ -11,7 +24,8 @@ public sealed record ChaosSettings(
     int Seed,
     int InFlight,
     int Rate,
-    int MinKills)
+    int MinKills,
+    ChaosFault Fault = ChaosFault.Kill)
 {
     public const string Topic = "chaos";
     public const int ReplicationFactor = 3;

@@ -1,7 +1,7 @@
 namespace ActorLog.Cli.Chaos;
 
 /// <summary>
-/// One nemesis kill: the victim, what it led and whether it ran the controller at that moment, and when it was
+/// One nemesis kill (or pause, <paramref name="Paused"/>: RestartedAt is then when it was resumed): the victim, what it led and whether it ran the controller at that moment, and when it was
 /// killed, restarted, seen up again, when every partition had all its replicas in sync again (by the metadata) and
 /// when every partition had acknowledged a write after the restart (times since the run started).
 /// <paramref name="Problem"/>: the broker did not come back (the run fails); <paramref name="Note"/>: the cluster did
@@ -19,4 +19,5 @@ public sealed record KillRecord(
     TimeSpan? InSyncAt,
     TimeSpan? WritableAt,
     string? Problem,
-    string? Note);
+    string? Note,
+    bool Paused = false);

@@ -58,17 +58,58 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
         var led = leaders.TryGetValue(victimId, out var ps) ? ps : [];
         var pid = victim.Pid;
 
-        supervisor.MeantDown(victimId);
-        victim.Kill();
+        var pause = settings.Fault == ChaosFault.Pause || (settings.Fault == ChaosFault.Mixed && _random.Next(2) == 0);
+        var what = pause ? "SIGSTOP" : "SIGKILL";
+        if (pause)
+        {
+            supervisor.ExitExpected(victimId);
+            victim.Pause();
+        }
+        else
+        {
+            supervisor.MeantDown(victimId);
+            victim.Kill();
+        }
         var killedAt = clock.Elapsed;
-        log($"kill #{number}: broker {victimId} (pid {pid}) SIGKILL; it led partitions [{string.Join(",", led)}]" +
+        log($"kill #{number}: broker {victimId} (pid {pid}) {what}; it led partitions [{string.Join(",", led)}]" +
             (victimId == controller ? " and ran the controller" : $"; controller on broker {controller}"));
 
-        await Task.Delay(settings.DownTime, ct);
-        victim.Start();
-        supervisor.MeantUp(victimId);
-        var restartedAt = clock.Elapsed;
-        log($"kill #{number}: broker {victimId} restarted as pid {victim.Pid} after {Seconds(restartedAt - killedAt)}");
+        TimeSpan restartedAt;
+        try
+        {
+            await Task.Delay(settings.DownTime, ct);
+        }
+        finally
+        {
+            // Even when the run is cancelled: a stopped broker would not hear the SIGTERM that ends the run.
+            if (pause) victim.Resume();
+        }
+        if (pause)
+        {
+            restartedAt = clock.Elapsed;
+            log($"kill #{number}: broker {victimId} (pid {pid}) resumed (SIGCONT) after {Seconds(restartedAt - killedAt)}");
+        }
+        else
+        {
+            victim.Start();
+            supervisor.MeantUp(victimId);
+            restartedAt = clock.Elapsed;
+            log($"kill #{number}: broker {victimId} restarted as pid {victim.Pid} after {Seconds(restartedAt - killedAt)}");
+        }
+        try
+        {
+            return await AwaitRecovery(number, victimId, pid, victimId == controller, led, killedAt, restartedAt, pause, ct);
+        }
+        finally
+        {
+            if (pause) supervisor.ExitNoLongerExpected(victimId);
+        }
+    }
+
+    /// <summary>After a kill or pause: the victim up again, then every partition in sync and writable.</summary>
+    private async Task<KillRecord> AwaitRecovery(int number, int victimId, int pid, bool wasController, IReadOnlyList<int> led,
+        TimeSpan killedAt, TimeSpan restartedAt, bool paused, CancellationToken ct)
+    {
 
         try
         {
@@ -77,8 +118,8 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             log($"kill #{number}: PROBLEM: broker {victimId} did not come back: {e.Message}");
-            return new KillRecord(number, victimId, pid, victimId == controller, led, killedAt, restartedAt, null, null, null,
-                $"broker {victimId} did not come back: {e.Message}", null);
+            return new KillRecord(number, victimId, pid, wasController, led, killedAt, restartedAt, null, null, null,
+                $"broker {victimId} did not come back: {e.Message}", null, paused);
         }
         var upAt = clock.Elapsed;
         log($"kill #{number}: all brokers up again, {Seconds(upAt - killedAt)} after the kill");
@@ -95,7 +136,7 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
         else
             log($"kill #{number}: healthy again: replicas in sync {Seconds(inSyncAt.Value - killedAt)} and every partition written " +
                 $"{Seconds(writableAt.Value - killedAt)} after the kill; {state}");
-        return new KillRecord(number, victimId, pid, victimId == controller, led, killedAt, restartedAt, upAt, inSyncAt, writableAt, null, note);
+        return new KillRecord(number, victimId, pid, wasController, led, killedAt, restartedAt, upAt, inSyncAt, writableAt, null, note, paused);
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace ActorLog.Cli.Commands;
 
 /// <summary>
 /// actorlog chaos: a Jepsen-style failover check against real broker processes. Writes numbered records with
-/// acks=all while SIGKILLing partition leaders (and the controller's broker), then reads every partition back
+/// acks=all while SIGKILLing (or SIGSTOPping, --fault) partition leaders and the controller's broker, then reads every partition back
 /// and checks that no acknowledged record was lost, duplicated or reordered; reports failover times.
 /// Exit code 0 when the history is correct and the kills happened, 1 otherwise, 2 for invalid settings, 130 on Ctrl-C.
 /// </summary>
@@ -17,14 +17,21 @@ internal static class ChaosCommand
         var partitions = new Option<int>("--partitions") { Description = "Partitions of the test topic", DefaultValueFactory = _ => 3 };
         var duration = DurationOption("--duration", "How long to produce and kill (60, 60s, 10m)", "60s");
         var killInterval = DurationOption("--kill-interval", "Time between kills (the next kill also waits until the cluster is healthy again)", "8s");
-        var downTime = DurationOption("--down-time", "How long a killed broker stays down before it is restarted", "3s");
+        var downTime = DurationOption("--down-time", "How long a killed broker stays down before it is restarted (a paused one, stopped)", "3s");
+        var fault = new Option<string>("--fault")
+        {
+            Description = "What happens to the victim: kill (SIGKILL, then a restart), pause (SIGSTOP for the down time, then SIGCONT), " +
+                          "or mixed (either at random)",
+            DefaultValueFactory = _ => "kill",
+        };
+        fault.AcceptOnlyFromAmong("kill", "pause", "mixed");
         var dataDir = new Option<string?>("--data-dir") { Description = "Parent of the brokers' data dirs, new or empty (default: a new temp dir)" };
         var seed = new Option<int?>("--seed") { Description = "Seed for choosing victims (default: random, printed)" };
         var inFlight = new Option<int>("--in-flight") { Description = "Records outstanding at once, shared by the partitions", DefaultValueFactory = _ => 100 };
         var rate = new Option<int>("--rate") { Description = "Records per second in all (0 = as fast as acknowledged)", DefaultValueFactory = _ => 1000 };
         var minKills = new Option<int>("--min-kills") { Description = "Kills a passing run needs", DefaultValueFactory = _ => 1 };
         var cmd = new Command("chaos", "Kill and restart brokers under acks=all load, then check the log for lost, duplicated or reordered records")
-            { brokers, partitions, duration, killInterval, downTime, dataDir, seed, inFlight, rate, minKills };
+            { brokers, partitions, duration, killInterval, downTime, fault, dataDir, seed, inFlight, rate, minKills };
         cmd.SetAction(async (r, ct) =>
         {
             var times = new Dictionary<Option<string>, TimeSpan>();
@@ -36,7 +43,7 @@ internal static class ChaosCommand
             }
             var settings = new ChaosSettings(r.GetValue(brokers), r.GetValue(partitions), times[duration], times[killInterval], times[downTime],
                 Path.GetFullPath(r.GetValue(dataDir) ?? DefaultDataDir()), r.GetValue(seed) ?? Random.Shared.Next(), r.GetValue(inFlight), r.GetValue(rate),
-                r.GetValue(minKills));
+                r.GetValue(minKills), Enum.Parse<ChaosFault>(r.GetValue(fault)!, ignoreCase: true));
             var invalid = settings.Validate()
                 ?? (Directory.Exists(settings.DataDir) && Directory.EnumerateFileSystemEntries(settings.DataDir).Any()
                     ? $"--data-dir {settings.DataDir} is not empty (a chaos run needs fresh brokers)" : null);

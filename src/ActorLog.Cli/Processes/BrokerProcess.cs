@@ -75,6 +75,25 @@ internal sealed class BrokerProcess : IDisposable
         WriteLog($"===== {DateTime.UtcNow:O} broker {BrokerId} killed (SIGKILL) =====");
     }
 
+    /// <summary>
+    /// SIGSTOP: the broker stops, its sockets open, as in a long garbage collection or a frozen VM; the others see it
+    /// go silent, not go away. <see cref="Resume"/> lets it run on from where it was.
+    /// </summary>
+    public void Pause()
+    {
+        if (_process is null || _process.HasExited) return;
+        ProcessSignals.Stop(_process.Id);
+        WriteLog($"===== {DateTime.UtcNow:O} broker {BrokerId} paused (SIGSTOP) =====");
+    }
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume()
+    {
+        if (_process is null || _process.HasExited) return;
+        ProcessSignals.Continue(_process.Id);
+        WriteLog($"===== {DateTime.UtcNow:O} broker {BrokerId} resumed (SIGCONT) =====");
+    }
+
     /// <summary>SIGTERM so the broker leaves the cluster gracefully; SIGKILL if it is still there after <paramref name="timeout"/>.</summary>
     public async Task StopAsync(TimeSpan timeout)
     {
