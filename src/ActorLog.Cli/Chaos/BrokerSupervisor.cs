@@ -15,7 +15,6 @@ public sealed record UnexpectedExit(int BrokerId, int Pid, int? ExitCode, TimeSp
 internal sealed class BrokerSupervisor(LocalCluster cluster, Stopwatch clock, Action<string> log)
 {
     private readonly ConcurrentDictionary<int, bool> _meantDown = new();
-    private readonly ConcurrentDictionary<int, bool> _mayExit = new();
     private readonly List<UnexpectedExit> _exits = new();
 
     public IReadOnlyList<UnexpectedExit> Exits
@@ -27,14 +26,6 @@ internal sealed class BrokerSupervisor(LocalCluster cluster, Stopwatch clock, Ac
 
     public void MeantUp(int brokerId) => _meantDown.TryRemove(brokerId, out _);
 
-    /// <summary>
-    /// The broker may exit by itself until <see cref="ExitNoLongerExpected"/>: one paused long enough is downed by the
-    /// others and, resumed, exits (run-coordinated-shutdown-when-down). It is restarted all the same, but not reported.
-    /// </summary>
-    public void ExitExpected(int brokerId) => _mayExit[brokerId] = true;
-
-    public void ExitNoLongerExpected(int brokerId) => _mayExit.TryRemove(brokerId, out _);
-
     public async Task RunAsync(CancellationToken ct)
     {
         try
@@ -45,14 +36,6 @@ internal sealed class BrokerSupervisor(LocalCluster cluster, Stopwatch clock, Ac
                 {
                     // Ctrl-C in a terminal reaches the brokers too: their exit then is no finding and no reason to restart.
                     if (ct.IsCancellationRequested) return;
-                    if (_mayExit.ContainsKey(b.BrokerId))
-                    {
-                        log($"broker {b.BrokerId} (pid {b.Pid}) exited with code {b.ExitCode} after its pause (the cluster downed it " +
-                            "while it was stopped); restarting it");
-                        b.Start();
-                        log($"broker {b.BrokerId} restarted as pid {b.Pid}");
-                        continue;
-                    }
                     var exit = new UnexpectedExit(b.BrokerId, b.Pid, b.ExitCode, clock.Elapsed, LastLines(b.LogPath, 5));
                     lock (_exits) _exits.Add(exit);
                     log($"PROBLEM: broker {b.BrokerId} (pid {b.Pid}) exited by itself with code {b.ExitCode}; restarting it. Its log ends:\n    " +

@@ -61,10 +61,7 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
         var pause = settings.Fault == ChaosFault.Pause || (settings.Fault == ChaosFault.Mixed && _random.Next(2) == 0);
         var what = pause ? "SIGSTOP" : "SIGKILL";
         if (pause)
-        {
-            supervisor.ExitExpected(victimId);
-            victim.Pause();
-        }
+            victim.Pause(); // downed while stopped, it starts again by itself: any exit of its process is a finding
         else
         {
             supervisor.MeantDown(victimId);
@@ -96,14 +93,7 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
             restartedAt = clock.Elapsed;
             log($"kill #{number}: broker {victimId} restarted as pid {victim.Pid} after {Seconds(restartedAt - killedAt)}");
         }
-        try
-        {
-            return await AwaitRecovery(number, victimId, pid, victimId == controller, led, killedAt, restartedAt, pause, ct);
-        }
-        finally
-        {
-            if (pause) supervisor.ExitNoLongerExpected(victimId);
-        }
+        return await AwaitRecovery(number, victimId, pid, victimId == controller, led, killedAt, restartedAt, pause, ct);
     }
 
     /// <summary>After a kill or pause: the victim up again, then every partition in sync and writable.</summary>

@@ -42,7 +42,8 @@ internal static class NodeCommand
     {
         while (true)
         {
-            // null: the broker stopped itself to join afresh (JoinWatchdog); its data stays, so it simply runs again.
+            // null: the broker stopped itself to join afresh (JoinWatchdog), or the cluster downed it; its data stays, so it
+            // simply runs again.
             if (await RunOnceAsync(options, ct) is { } exitCode) return exitCode;
             if (ct.IsCancellationRequested) return 0;
             Console.Out.WriteLine("Starting the broker again, as a new incarnation, to join the cluster afresh");
@@ -89,6 +90,16 @@ internal static class NodeCommand
         var reason = CoordinatedShutdown.Get(system).ShutdownReason;
         host.Dispose();
         if (reason is JoinWatchdog.StuckJoinReason) return null;
+        if (reason is CoordinatedShutdown.ClusterDowningReason)
+        {
+            // The others downed it: it was unreachable for longer than the split brain resolver waits (a long pause,
+            // an overloaded machine, a network split) and is out of the cluster for good under this incarnation. Its
+            // data is intact, so it starts again and rejoins, as a Kafka broker fenced by its controller does; exiting
+            // (with 0, as a stop) left a cluster short of a broker until someone noticed, systemd's Restart=on-failure
+            // being no help.
+            Console.Out.WriteLine($"Broker {settings.BrokerId} was downed by the cluster (it was unreachable)");
+            return null;
+        }
         if (reason is ReplicatorWatch.ReplicatorStoppedReason)
         {
             // Its metadata could not be loaded (the log above names the file): a failure, not a requested stop.

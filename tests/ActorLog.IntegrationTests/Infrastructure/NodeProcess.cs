@@ -51,6 +51,12 @@ public sealed class NodeProcess : IDisposable
         catch (OperationCanceledException) { _process.Kill(true); }
     }
 
+    /// <summary>SIGSTOP: the broker goes silent with its connections open (a long pause), until <see cref="Resume"/>.</summary>
+    public void Pause() => ProcessSignals.Stop(_process.Id);
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => ProcessSignals.Continue(_process.Id);
+
     /// <summary>SIGKILL: the broker vanishes as in a crash.</summary>
     public void Kill()
     {
