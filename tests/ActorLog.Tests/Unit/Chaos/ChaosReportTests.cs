@@ -61,4 +61,14 @@ public class ChaosReportTests
         Assert.False(Build([Kill(1, false), Kill(2, true)], readError: "no answer").Passed);
         Assert.False(Build([Kill(1, false), Kill(2, true)], runProblems: ["the nemesis failed"]).Passed);
     }
+
+    [Fact]
+    public void Each_kill_says_whether_the_victim_was_killed_or_paused()
+    {
+        var r = Build([Kill(1, false), Kill(2, true) with { Paused = true }]);
+        Assert.Equal(["kill", "pause"], r.Kills.Select(k => k.Fault));
+        Assert.Equal("kill", r.Settings.Fault);
+        Assert.Equal("mixed", ChaosReport.Build(Settings with { Fault = ChaosFault.Mixed }, TimeSpan.FromSeconds(80), [], [], Clean,
+            [new ChaosReport.PartitionState(0, 10, 10, null)], 0, [], [], [], []).Settings.Fault);
+    }
 }
