@@ -288,11 +288,11 @@ public sealed class BrokerConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("", 64L * 1024 * 1024, 2_000L)]
-    [InlineData("actorlog.log.snapshot-after-bytes = 8KiB", 8192L, 2_000L)]
+    [InlineData("", 64L * 1024 * 1024, 10_000L)]
+    [InlineData("actorlog.log.snapshot-after-bytes = 8KiB", 8192L, 10_000L)]
     [InlineData("actorlog.log { snapshot-after-bytes = off, snapshot-after-batches = 500 }", 0L, 500L)]
     [InlineData("actorlog.log.snapshot-after-batches = off", 64L * 1024 * 1024, 0L)]
-    public void Index_snapshots_default_to_every_64_MiB_or_2000_batches_and_each_trigger_can_be_turned_off(string text, long bytes, long batches)
+    public void Index_snapshots_default_to_every_64_MiB_or_10000_batches_and_each_trigger_can_be_turned_off(string text, long bytes, long batches)
     {
         var file = WriteFile("snapshots.conf", text);
         var c = BrokerConfig.Build(new BrokerOptions { ConfigFile = file }, NoEnv);
