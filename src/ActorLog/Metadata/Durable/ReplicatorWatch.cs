@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 
 namespace ActorLog.Metadata.Durable;
@@ -33,6 +34,11 @@ public sealed class ReplicatorWatch : ReceiveActor
             var shutdown = CoordinatedShutdown.Get(Context.System);
             // Stopping anyway (the replicator goes down with the system): nothing is wrong.
             if (shutdown.ShutdownReason is not null) return;
+            // The replicator also stops when this node leaves the cluster: downed (by the others, or by its own split
+            // brain resolver after a long pause, finding itself in the minority), removed or leaving. The cluster's own
+            // shutdown then ends the system with its reason (ClusterDowningReason, on which `node` starts the broker
+            // again); this watch used to win that race and report unreadable metadata, exit code 1 (PauseTests on CI).
+            if (LeftTheCluster(Cluster.Get(Context.System))) return;
             var file = Context.System.Settings.Config.GetString("akka.cluster.distributed-data.durable.sqlite.path", "");
             Context.GetLogger().Error(
                 "The distributed-data replicator stopped (see the error before this one; the usual cause is an unreadable " +
@@ -40,6 +46,9 @@ public sealed class ReplicatorWatch : ReceiveActor
             shutdown.Run(ReplicatorStoppedReason.Instance);
         });
     }
+
+    private static bool LeftTheCluster(Cluster cluster) =>
+        cluster.IsTerminated || cluster.SelfMember.Status is MemberStatus.Down or MemberStatus.Removed or MemberStatus.Exiting or MemberStatus.Leaving;
 
     public static Props Props(IActorRef replicator) => Akka.Actor.Props.Create(() => new ReplicatorWatch(replicator));
 }
