@@ -35,9 +35,10 @@ public sealed class ReplicatorWatch : ReceiveActor
             // Stopping anyway (the replicator goes down with the system): nothing is wrong.
             if (shutdown.ShutdownReason is not null) return;
             // The replicator also stops when this node leaves the cluster: downed (by the others, or by its own split
-            // brain resolver after a long pause, finding itself in the minority), removed or leaving. The cluster's own
-            // shutdown then ends the system with its reason (ClusterDowningReason, on which `node` starts the broker
-            // again); this watch used to win that race and report unreadable metadata, exit code 1 (PauseTests on CI).
+            // brain resolver after a long pause, finding itself in the minority), leaving, or removed (the cluster is
+            // terminated then). The cluster's own shutdown ends the system with its reason (ClusterDowningReason, on
+            // which `node` starts the broker again); this watch used to win that race and report unreadable metadata,
+            // exit code 1 (PauseTests on CI).
             if (LeftTheCluster(Cluster.Get(Context.System))) return;
             var file = Context.System.Settings.Config.GetString("akka.cluster.distributed-data.durable.sqlite.path", "");
             Context.GetLogger().Error(
@@ -47,8 +48,10 @@ public sealed class ReplicatorWatch : ReceiveActor
         });
     }
 
+    // Not MemberStatus.Removed: that is also a node's status before it has joined, when an unreadable store stops the
+    // replicator (FullRestartTests); once removed from the cluster, the cluster extension is terminated anyway.
     private static bool LeftTheCluster(Cluster cluster) =>
-        cluster.IsTerminated || cluster.SelfMember.Status is MemberStatus.Down or MemberStatus.Removed or MemberStatus.Exiting or MemberStatus.Leaving;
+        cluster.IsTerminated || cluster.SelfMember.Status is MemberStatus.Down or MemberStatus.Exiting or MemberStatus.Leaving;
 
     public static Props Props(IActorRef replicator) => Akka.Actor.Props.Create(() => new ReplicatorWatch(replicator));
 }
