@@ -15,15 +15,11 @@ public sealed class StdErrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(e =>
         {
-            if (!IsHandledConnectionLoss(e))
+            // Akka.Remote reports a broker's connection dropping (its process died or stopped) as an ERROR of its
+            // endpoint writer, "Disassociated". The client handles that itself (it resends what was in flight there and
+            // answers the caller with a typed error if it cannot), so the line only alarmed users of the CLI.
+            if (!ActorLog.Hosting.RemotingLogEvents.IsDisassociation(e))
                 Console.Error.WriteLine($"[{e.LogLevel().ToString().Replace("Level", "").ToUpperInvariant()}] {e.LogSource}: {e.Message}");
         });
     }
-
-    /// <summary>
-    /// Akka.Remote reports a broker's connection dropping (its process died or stopped) as an ERROR of its endpoint
-    /// writer, "Disassociated". The client handles that itself (it resends what was in flight there and answers the
-    /// caller with a typed error if it cannot), so the line only alarmed users of the CLI while a broker restarted.
-    /// </summary>
-    internal static bool IsHandledConnectionLoss(LogEvent e) => ActorLog.Hosting.RemotingLogEvents.IsDisassociation(e);
 }

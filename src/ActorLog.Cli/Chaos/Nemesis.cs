@@ -100,7 +100,6 @@ internal sealed class Nemesis(LocalCluster cluster, ActorLogClient client, Chaos
     private async Task<KillRecord> AwaitRecovery(int number, int victimId, int pid, bool wasController, IReadOnlyList<int> led,
         TimeSpan killedAt, TimeSpan restartedAt, bool paused, CancellationToken ct)
     {
-
         try
         {
             await cluster.WaitUntilUpAsync(ChaosSettings.RestartTimeout, ct, client, failOnExit: false);

@@ -5,8 +5,8 @@ namespace ActorLog.Cli.Commands;
 
 /// <summary>
 /// actorlog chaos: a Jepsen-style failover check against real broker processes. Writes numbered records with
-/// acks=all while SIGKILLing (or SIGSTOPping, --fault) partition leaders and the controller's broker, then reads every partition back
-/// and checks that no acknowledged record was lost, duplicated or reordered; reports failover times.
+/// acks=all while SIGKILLing (or SIGSTOPping, --fault) partition leaders and the controller's broker, then reads every
+/// partition back and checks that no acknowledged record was lost, duplicated or reordered; reports failover times.
 /// Exit code 0 when the history is correct and the kills happened, 1 otherwise, 2 for invalid settings, 130 on Ctrl-C.
 /// </summary>
 internal static class ChaosCommand

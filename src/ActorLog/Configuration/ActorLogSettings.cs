@@ -65,12 +65,18 @@ public sealed record ActorLogSettings(
     private static long Positive(TimeSpan t, string key) =>
         t > TimeSpan.Zero ? (long)t.TotalMilliseconds : throw new ConfigurationException($"actorlog.{key} must be above 0 (or off), got {t}");
 
-    /// <summary>A byte size that may also be "off" (-1); an empty value is a mistake, not "off".</summary>
-    private static long OffOrSize(Config c, string key)
+    /// <summary>A setting's text, null when it is "off"; an empty value is a mistake, not "off".</summary>
+    private static string? UnlessOff(Config c, string key)
     {
         var text = c.GetString(key)?.Trim();
         if (text is null or "") throw new ConfigurationException($"actorlog.{key} is missing");
-        if (text.Equals("off", StringComparison.OrdinalIgnoreCase)) return -1;
+        return text.Equals("off", StringComparison.OrdinalIgnoreCase) ? null : text;
+    }
+
+    /// <summary>A byte size that may also be "off" (-1).</summary>
+    private static long OffOrSize(Config c, string key)
+    {
+        if (UnlessOff(c, key) is not { } text) return -1;
         long? parsed;
         try { parsed = c.GetByteSize(key); }
         catch (Exception) { parsed = null; }
@@ -97,9 +103,7 @@ public sealed record ActorLogSettings(
     private static long ReadSnapshotAfterBatches(Config c)
     {
         const string key = "log.snapshot-after-batches";
-        var text = c.GetString(key)?.Trim();
-        if (text is null or "") throw new ConfigurationException($"actorlog.{key} is missing");
-        if (text.Equals("off", StringComparison.OrdinalIgnoreCase)) return 0;
+        if (UnlessOff(c, key) is not { } text) return 0;
         return long.TryParse(text, out var batches) && batches > 0
             ? batches
             : throw new ConfigurationException($"actorlog.{key} must be a number of batches above 0 (or off), got '{text}'");

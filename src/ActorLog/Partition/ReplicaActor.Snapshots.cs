@@ -6,7 +6,8 @@ namespace ActorLog.Partition;
 
 /// <summary>
 /// Snapshots of the log index (decisions 30 and 43): after every <c>actorlog.log.snapshot-after-bytes</c> or
-/// <c>snapshot-after-batches</c> written the replica saves its index, and a restart loads the latest one and replays only the journal events after it.
+/// <c>snapshot-after-batches</c> written the replica saves its index, and a restart loads the latest one and replays
+/// only the journal events after it.
 /// One snapshot is kept; each saved one deletes those before it.
 /// </summary>
 public sealed partial class ReplicaActor

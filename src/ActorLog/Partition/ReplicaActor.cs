@@ -43,9 +43,8 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
     /// <summary>An earlier instance of this replica ran in this broker process (it stopped after a journal failure).</summary>
     private readonly bool _restarted;
 
-    /// <summary>When this instance started (its recovery's duration is logged) and the batches it replayed from the journal.</summary>
+    /// <summary>When this instance started: its recovery's duration is logged.</summary>
     private readonly long _startedAt = Stopwatch.GetTimestamp();
-    private long _batchesReplayed;
 
     /// <summary>The lowest epoch this instance may lead at; none until the controller answered its claim (LeaderEpochClaims).</summary>
     private int _leadableFrom = int.MaxValue;
@@ -74,8 +73,9 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
             DeleteDroppedAfterRecovery();
             StartRetentionChecks();
             // Once per start, so the message is composed here rather than through the adapter's few-argument overloads.
+            // Every batch replayed counted towards the next snapshot, and none was taken during recovery.
             _log.Info($"{_tp}: recovered {_partitionLog.BatchCount} batches in {(long)Stopwatch.GetElapsedTime(_startedAt).TotalMilliseconds} ms " +
-                      $"({_batchesReplayed} replayed from the journal), log-end offset {_partitionLog.LogEndOffset}, " +
+                      $"({_batchesSinceSnapshot} replayed from the journal), log-end offset {_partitionLog.LogEndOffset}, " +
                       $"{_partitionLog.CachedBatchCount} batches ({_partitionLog.CachedBytes} bytes) cached");
             Become(AwaitingRole);
             ClaimLeaderEpoch();
@@ -99,7 +99,6 @@ public sealed partial class ReplicaActor : ReceivePersistentActor, IWithTimers
 
     private void RecoverBatch(RecordBatch batch)
     {
-        _batchesReplayed++;
         if (batch.BaseOffset < _partitionLog.LogEndOffset)
         {
             // Only possible if a truncation marker was lost; the later write is the truth.

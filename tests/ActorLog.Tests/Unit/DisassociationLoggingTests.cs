@@ -1,5 +1,4 @@
 using Akka.Event;
-using ActorLog.Client;
 using ActorLog.Hosting;
 using Xunit;
 
@@ -19,7 +18,7 @@ public class DisassociationLoggingTests
 
     [Fact]
     public void A_broker_connection_that_dropped_is_not_printed_by_the_client() =>
-        Assert.True(StdErrLogger.IsHandledConnectionLoss(Disassociated()));
+        Assert.True(RemotingLogEvents.IsDisassociation(Disassociated()));
 
     [Fact]
     public void A_broker_logs_a_dropped_connection_as_info_from_the_same_source()
@@ -40,7 +39,7 @@ public class DisassociationLoggingTests
         };
         foreach (var e in others)
         {
-            Assert.False(StdErrLogger.IsHandledConnectionLoss(e));
+            Assert.False(RemotingLogEvents.IsDisassociation(e));
             Assert.Same(e, BrokerLogger.AsLogged(e));
         }
     }
